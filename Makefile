@@ -1,0 +1,39 @@
+# labportal: two commands. `make run` serves the whole portal; `make test` runs the suite.
+# Everything a fresh machine needs is installed here, never by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-fast demo-passwords bench clean vendor-assets
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@touch $@
+
+## Serve the portal on 127.0.0.1:8000 with a Celery worker and beat (SQLite, embedded broker).
+run: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runportal
+
+## Run the test suite (PostgreSQL and Redis when they answer; REQUIRE_SERVICES=1 skips nothing).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Give the demo accounts new passwords, printed once.
+demo-passwords: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts --reset-passwords
+
+## Refresh constraints.txt after changing pyproject.toml (commit the result).
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+clean:
+	rm -rf var/celery var/mail var/test-media

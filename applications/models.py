@@ -1,0 +1,1 @@
+"""Applicant organisations, applications and their sections, attachments (issue 4)."""

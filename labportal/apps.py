@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class LabportalConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "labportal"
+    verbose_name = "ラボ台帳・共通"
+
+    def ready(self):
+        # After every migrate (when all permissions exist), keep the role groups in step.
+        post_migrate.connect(_sync_roles_once, dispatch_uid="labportal.sync_roles")
+
+
+def _sync_roles_once(sender, app_config=None, using="default", **kwargs):
+    # post_migrate fires once per app; act on the last of ours so every permission exists.
+    if app_config is not None and app_config.label == "transition":
+        from .roles import sync_roles
+
+        sync_roles()

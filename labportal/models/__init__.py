@@ -1,0 +1,17 @@
+"""labportal's models: the user, the shared register, and (issue 3) the mail outbox and the clock."""
+
+from .accounts import Role, User, UserManager
+from .register import (
+    Bureau,
+    Lab,
+    Prefecture,
+    Programme,
+    Region,
+    SelectionRound,
+    validate_local_government_code,
+)
+
+__all__ = [
+    "Bureau", "Lab", "Prefecture", "Programme", "Region", "Role", "SelectionRound", "User",
+    "UserManager", "validate_local_government_code",
+]

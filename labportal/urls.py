@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "地域DX推進ラボ 管理画面"
+admin.site.site_title = "地域DX推進ラボ 管理画面"
+admin.site.index_title = "管理メニュー"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("labportal.account_urls")),
+    path("", include("labportal.public_urls")),
+]

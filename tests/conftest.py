@@ -1,0 +1,57 @@
+"""Shared test set-up: which services are there, browser launch arguments, common factories.
+
+Integration tests (marker `integration`) need PostgreSQL and Redis; browser tests (marker `e2e`)
+need Debian's /usr/bin/chromium. Where one is missing they are skipped with the reason, unless
+REQUIRE_SERVICES=1, where a missing service or browser fails the test instead.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # pytest-django's live_server + Playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _missing_for(item):
+    if item.get_closest_marker("integration"):
+        if not settings.POSTGRES_AVAILABLE:
+            return "PostgreSQL が応答しません（DATABASE_URL または 127.0.0.1:5432）"
+        if not settings.REDIS_AVAILABLE:
+            return "Redis が応答しません（CELERY_BROKER_URL または 127.0.0.1:6379）"
+    if item.get_closest_marker("e2e") and not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"{CHROMIUM} がありません（apt-get install chromium）"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        reason = _missing_for(item)
+        if reason is None:
+            continue
+        if settings.REQUIRE_SERVICES:
+            item.add_marker(pytest.mark.usefixtures("_fail_missing_service"))
+            item.user_properties.append(("missing", reason))
+        else:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def _fail_missing_service(request):
+    reason = dict(request.node.user_properties).get("missing")
+    pytest.fail(f"REQUIRE_SERVICES=1: {reason}")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}

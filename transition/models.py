@@ -1,0 +1,1 @@
+"""Transition policy and requests of the IoT → DX move (issue 6)."""
