@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-fast demo-passwords bench clean vendor-assets
+.PHONY: install run test demo-passwords lock clean vendor-assets
 
 install: $(STAMP)
 
@@ -34,6 +34,10 @@ lock:
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e '.[test]'
 	$(PY) -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+
+## Refresh the vendored front-end assets under static/vendor/ from npm (commit the result).
+vendor-assets:
+	scripts/vendor-assets.sh
 
 clean:
 	rm -rf var/celery var/mail var/test-media

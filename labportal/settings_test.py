@@ -53,6 +53,9 @@ os.environ.setdefault("EMAIL_URL", "consolemail://")
 from labportal.settings import *  # noqa: E402,F401,F403
 from labportal.settings import BASE_DIR  # noqa: E402
 
+# Several checkouts or people on one PostgreSQL server: give each run its own test database.
+if os.environ.get("TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"

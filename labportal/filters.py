@@ -1,0 +1,58 @@
+"""The lab directory's filters (django-filter): programme, bureau, prefecture, round and kind."""
+
+import unicodedata
+
+import django_filters
+from django import forms
+
+from .models import Bureau, Lab, Prefecture, Programme, Region
+
+
+def _programme_choices():
+    return [(p.code, p.name) for p in Programme.objects.order_by("id")]
+
+
+def _bureau_choices():
+    return [(b.code, b.short_name) for b in Bureau.objects.order_by("order")]
+
+
+def _prefecture_choices():
+    return [(p.code, p.name) for p in Prefecture.objects.order_by("code")]
+
+
+class LabFilter(django_filters.FilterSet):
+    # Choices by code (not model instances): readable URLs such as ?bureau=kanto&round=3, and
+    # one query per filter to render the form.
+    programme = django_filters.ChoiceFilter(label="制度", field_name="programme__code",
+                                            empty_label="すべて")
+    bureau = django_filters.ChoiceFilter(label="経済産業局", field_name="region__prefecture__bureau__code",
+                                         empty_label="すべて")
+    prefecture = django_filters.ChoiceFilter(label="都道府県", field_name="region__prefecture__code",
+                                             empty_label="すべて")
+    round = django_filters.NumberFilter(
+        label="公募回（第n弾）", field_name="selection_round__number", min_value=1, max_value=999,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
+        help_text="数字で入力（例: 3）")
+    kind = django_filters.ChoiceFilter(label="地域の種別", field_name="region__kind",
+                                       choices=Region.Kind.choices, empty_label="すべて")
+    status = django_filters.ChoiceFilter(label="状態", field_name="status", choices=Lab.Status.choices,
+                                         empty_label="すべて")
+    q = django_filters.CharFilter(label="名称で検索", field_name="name", lookup_expr="icontains",
+                                  max_length=100)
+
+    class Meta:
+        model = Lab
+        fields = ["programme", "bureau", "prefecture", "round", "kind", "status", "q"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            # 全角の数字・英字（例: 「３」）も受け付ける。
+            data = data.copy()
+            for key in ("round", "q"):
+                if key in data:
+                    data[key] = unicodedata.normalize("NFKC", data[key]).strip()
+        super().__init__(data, *args, **kwargs)
+        # The register's options, read once per request (filters are copied per instance).
+        self.filters["programme"].extra["choices"] = _programme_choices()
+        self.filters["bureau"].extra["choices"] = _bureau_choices()
+        self.filters["prefecture"].extra["choices"] = _prefecture_choices()

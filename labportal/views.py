@@ -1,0 +1,98 @@
+"""Public pages (no login): the programme, the lab directory, a lab's page, open data."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .filters import LabFilter
+from .opendata import lab_record, records_to_csv
+from .models import Programme
+from .seed_data import QUADRANTS
+
+
+@require_GET
+def home(request):
+    return render(request, "labportal/home.html", {
+        "dx": Programme.objects.get(code="dx"),
+        "iot": Programme.objects.get(code="iot"),
+        "criteria_set": selectors.published_criteria("dx"),
+        "open_rounds": list(selectors.open_rounds()),
+        "quadrants": QUADRANTS,
+    })
+
+
+@require_GET
+def lab_list(request):
+    lab_filter = LabFilter(request.GET, queryset=selectors.labs_with_register())
+    labs = list(lab_filter.qs) if lab_filter.is_valid() else []
+    facets = selectors.lab_facets(labs)
+    return render(request, "labportal/lab_list.html", {
+        "filter": lab_filter,
+        "labs": labs,
+        "facets": facets,
+        "bureau_choices": lab_filter.form.fields["bureau"].choices,
+        "kind_choices": lab_filter.form.fields["kind"].choices,
+        "round_numbers": sorted(facets["round"]),
+    })
+
+
+@require_GET
+def lab_detail(request, pk):
+    lab = get_object_or_404(selectors.labs_with_register(), pk=pk)
+    successor = getattr(lab, "successor", None) if lab.programme.code == "iot" else None
+    return render(request, "labportal/lab_detail.html", {"lab": lab, "successor": successor})
+
+
+@require_GET
+def opendata(request):
+    return render(request, "labportal/opendata.html", {"fields": _FIELD_DOCS})
+
+
+def _records(request):
+    base_url = request.build_absolute_uri("/").rstrip("/")
+    return [lab_record(lab, base_url) for lab in selectors.labs_with_register().order_by("id")]
+
+
+@require_GET
+@cache_control(max_age=60, public=True)
+def opendata_labs_json(request):
+    return JsonResponse({"labs": _records(request)}, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+@cache_control(max_age=60, public=True)
+def opendata_labs_csv(request):
+    response = HttpResponse(records_to_csv(_records(request)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="labs.csv"'
+    return response
+
+
+@require_GET
+def healthz(request):
+    """For load balancers and compose: the process answers and the database does too."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+_FIELD_DOCS = [
+    ("id", "整数", "ポータル内のラボID（ラボのページのURLにも使われます）"),
+    ("name", "文字列", "ラボ名（地域名。資料の表記どおり。例: 札幌市、秋田横連携）"),
+    ("region_kind", "文字列", "地域の種別: prefecture（都道府県）/ municipality（市区町村）/ "
+                             "collaboration（地域連携）"),
+    ("prefecture", "文字列", "都道府県名（地域連携は主たる都道府県）"),
+    ("bureau", "文字列", "管轄の経済産業局（例: 北海道経済産業局、沖縄総合事務局）"),
+    ("programme", "文字列", "制度: iot（地方版IoT推進ラボ）/ dx（地域DX推進ラボ）"),
+    ("round", "整数", "選定された公募回（第n弾のn）"),
+    ("selected_on", "日付または null", "選定日（ISO 8601、例: 2016-07-01）。地方版IoT推進ラボは"
+                                    "資料に年月のみ記載があるため、その月の1日としています"),
+    ("status", "文字列", "状態: active（活動中）/ transitioning（移行手続中）/ moved（DXラボへ移行済）/ "
+                        "abolished（廃止）/ coexisting（併存）"),
+    ("status_label", "文字列", "状態の日本語表記"),
+    ("predecessor_id", "整数または null", "DXラボの場合、移行元の地方版IoT推進ラボのID"),
+    ("url", "文字列", "ラボのページのURL"),
+]
