@@ -32,7 +32,7 @@ class Criterion(models.Model):
                                      related_name="criteria")
     order = models.PositiveSmallIntegerField("順序")
     name = models.CharField("視点", max_length=50)
-    description = models.TextField("内容（審査すること）")
+    description = models.TextField("内容（審査すること）", blank=True)
     points = models.JSONField("該当すべき事項", default=list, blank=True,
                               help_text="「いずれか、又は両方に該当すること」等の項目を1行ずつ。")
     weight = models.DecimalField("重み", max_digits=4, decimal_places=2, default=1)

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('order', models.PositiveSmallIntegerField(verbose_name='順序')),
                 ('name', models.CharField(max_length=50, verbose_name='視点')),
-                ('description', models.TextField(verbose_name='内容（審査すること）')),
+                ('description', models.TextField(blank=True, verbose_name='内容（審査すること）')),
                 ('points', models.JSONField(blank=True, default=list, help_text='「いずれか、又は両方に該当すること」等の項目を1行ずつ。', verbose_name='該当すべき事項')),
                 ('weight', models.DecimalField(decimal_places=2, default=1, max_digits=4, verbose_name='重み')),
                 ('scale_min', models.SmallIntegerField(default=0, verbose_name='評点の下限')),
