@@ -1,1 +1,0 @@
-"""Applicant organisations, applications and their sections, attachments (issue 4)."""
