@@ -1,0 +1,59 @@
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from labportal.models import Role, User
+
+pytestmark = pytest.mark.django_db
+
+
+def _user(email, role, is_staff):
+    user = User.objects.create_user(email=email, password="correct horse battery", is_staff=is_staff)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def test_admin_refuses_an_applicant(client):
+    client.force_login(_user("applicant@example.jp", Role.APPLICANT, is_staff=False))
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_admin_lets_staff_manage_the_register(client):
+    client.force_login(_user("staff@example.jp", Role.STAFF, is_staff=True))
+    assert client.get(reverse("admin:labportal_lab_changelist")).status_code == 200
+
+
+def test_admin_refuses_a_reviewer_the_register(client):
+    client.force_login(_user("reviewer@example.jp", Role.REVIEWER, is_staff=True))
+    assert client.get(reverse("admin:labportal_lab_changelist")).status_code == 403
+
+
+def test_login_with_email_reaches_the_portal(client):
+    _user("Someone@Example.jp", Role.APPLICANT, is_staff=False)
+    response = client.post(reverse("login"), {"username": "someone@example.jp",
+                                              "password": "correct horse battery"})
+    assert response.status_code == 302
+
+
+def test_login_wrong_password_says_so_in_japanese_and_keeps_the_email(client):
+    _user("someone@example.jp", Role.APPLICANT, is_staff=False)
+    response = client.post(reverse("login"), {"username": "someone@example.jp", "password": "wrong"})
+    content = response.content.decode()
+    assert "メールアドレスまたはパスワードが正しくありません" in content
+    assert 'value="someone@example.jp"' in content
+
+
+def test_login_form_marks_required_fields_and_has_labels(client):
+    content = client.get(reverse("login")).content.decode()
+    assert content.count("※必須") == 2
+    assert re.search(r'<label\s+for="id_username"', content)
+
+
+def test_password_reset_mails_a_link_in_japanese(client, mailoutbox):
+    _user("someone@example.jp", Role.APPLICANT, is_staff=False)
+    client.post(reverse("password_reset"), {"email": "someone@example.jp"})
+    assert [m.subject for m in mailoutbox] == ["【地域DX推進ラボ】パスワード再設定のご案内"]
