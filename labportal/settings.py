@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "simple_history",
+    "allauth",
+    "allauth.account",
     "labportal",
     "applications",
     "review",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "labportal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,7 +70,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
+
+# Server-Timing headers with the time and query count of each response (see labportal/middleware.py).
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
 
 ROOT_URLCONF = "labportal.urls"
 WSGI_APPLICATION = "labportal.wsgi.application"
@@ -118,6 +125,35 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
+# --- Accounts: sign-up, e-mail confirmation and login by django-allauth (applications/) ------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # a mail scanner following the link must not confirm it
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "【地域DX推進ラボ】"
+ACCOUNT_ADAPTER = "applications.accounts.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "applications.accounts.SignupForm", "login": "applications.accounts.LoginForm"}
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_SIGNUP_REDIRECT_URL = "applications:dashboard"
+
+# --- Attachments of applications (served only through applications.views) ------------------
+APPLICATION_ATTACHMENT_MAX_BYTES = env.int("APPLICATION_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+APPLICATION_ATTACHMENTS_PER_APPLICATION = env.int("APPLICATION_ATTACHMENTS_PER_APPLICATION", default=20)
+# A form's text (files excluded): room for a section of several 20,000-character answers, and
+# for the over-long one the form refuses with a message instead of a bare 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Reminders before a revision (差し戻し) is due, in days.
+APPLICATION_REVISION_REMINDER_DAYS = env.list("APPLICATION_REVISION_REMINDER_DAYS", cast=int,
+                                              default=[3, 1])
+
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
@@ -148,6 +184,10 @@ EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 for _key, _value in _email.items():
     if _key != "EMAIL_BACKEND":
         globals()[_key] = _value
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # Django's SMTP backend, which also tells the outbox when a message is handed to the server
+    # and when the server accepted it (see labportal.services.outbox_send).
+    EMAIL_BACKEND = "labportal.mail_backend.SMTPBackend"
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default=f"{SECRETARIAT_NAME} <{SECRETARIAT_EMAIL}>")
@@ -165,8 +205,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # The longest task (a sweep) is bounded by CELERY_TASK_TIME_LIMIT; a message unacknowledged
-    # for longer than this is handed to another worker, so it must exceed that limit.
+    # The longest task (a sweep) is bounded by CELERY_TASK_TIME_LIMIT, and a mail's retry waits
+    # at most OUTBOX_RETRY_MAX_SECONDS on its worker; a message unacknowledged for longer than
+    # this is handed to another worker, so it must exceed both (checked below). A duplicate
+    # delivery would still send nothing twice: the send task only claims a 待機 row.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -185,6 +227,38 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+
+# --- The clock and the mail outbox (labportal/clock.py, labportal/services.py) -------------
+# One sweep every CLOCK_SWEEP_SECONDS runs every deadline handler. A sweep queued while no
+# worker ran expires instead of piling up: the next one catches up on everything anyway.
+CLOCK_SWEEP_SECONDS = env.int("CLOCK_SWEEP_SECONDS", default=120)
+# Reminders to applicants this many days before a round closes.
+CLOCK_REMINDER_OFFSETS_DAYS = env.list("CLOCK_REMINDER_OFFSETS_DAYS", cast=int, default=[7, 1])
+# The sweep's lease lasts as long as the task may live: a killed sweep frees it by expiry.
+CLOCK_LOCK_SECONDS = CELERY_TASK_TIME_LIMIT
+CELERY_BEAT_SCHEDULE = {
+    "clock-sweep": {
+        "task": "labportal.tasks.clock_sweep",
+        "schedule": CLOCK_SWEEP_SECONDS,
+        "options": {"expires": CLOCK_SWEEP_SECONDS},
+    },
+}
+# Transient SMTP errors are retried after base·2^(n-1) seconds (capped, with jitter), up to
+# OUTBOX_MAX_ATTEMPTS attempts in all; then the mail is 失敗 and staff can resend it.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=60)
+OUTBOX_RETRY_MAX_SECONDS = env.float("OUTBOX_RETRY_MAX_SECONDS", default=30 * 60)
+# A mail 送信中 for longer than this lost its worker (the hard time limit had killed it):
+# the sweep puts it back in the queue, or marks it 失敗 if it had reached the SMTP server.
+OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=CELERY_TASK_TIME_LIMIT + 60)
+if OUTBOX_STUCK_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "OUTBOX_STUCK_SECONDS は CELERY_TASK_TIME_LIMIT より長くしてください（送信中の作業者が"
+        "まだ生きているメールを再送しないため）。")
+if CELERY_BROKER_URL.startswith("redis") and \
+        OUTBOX_RETRY_MAX_SECONDS >= CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]:
+    raise ImproperlyConfigured(
+        "OUTBOX_RETRY_MAX_SECONDS は Redis の visibility_timeout より短くしてください。")
 
 # --- Security (strict when DEBUG is off) --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
