@@ -8,6 +8,8 @@ class LabportalConfig(AppConfig):
     verbose_name = "ラボ台帳・共通"
 
     def ready(self):
+        from . import deadlines  # noqa: F401 - registers labportal's handlers with the clock
+
         # After every migrate (when all permissions exist), keep the role groups in step.
         post_migrate.connect(_sync_roles_once, dispatch_uid="labportal.sync_roles")
 

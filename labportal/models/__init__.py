@@ -1,6 +1,8 @@
 """labportal's models: the user, the shared register, and (issue 3) the mail outbox and the clock."""
 
 from .accounts import Role, User, UserManager
+from .clock import ClockEvent, ClockLock
+from .outbox import OutboxMail
 from .register import (
     Bureau,
     Lab,
@@ -14,4 +16,5 @@ from .register import (
 __all__ = [
     "Bureau", "Lab", "Prefecture", "Programme", "Region", "Role", "SelectionRound", "User",
     "UserManager", "validate_local_government_code",
+    "ClockEvent", "ClockLock", "OutboxMail",
 ]

@@ -1,0 +1,475 @@
+"""labportal's writes: the mail outbox and the state of selection rounds.
+
+Mail (every app sends through `notify`):
+
+    from labportal.services import notify
+    notify(event="round_closed", to=user_or_address_or_list, dedup_key=f"round:{pk}:closed",
+           context={"round_name": ..., "closes_at": ..., "url": ...})
+
+renders templates/mail/<event>.txt (first line: the subject) and writes one OutboxMail row per
+recipient inside the caller's transaction; after commit a task sends it (`outbox_send`).
+
+Delivery guarantee, in short: exactly once, except in the one window no client can close. Mail
+is claimed (送信中) in its own committed transaction before any byte goes to the SMTP server,
+and the moment the DATA command starts is recorded (`handed_over_at`). A worker that dies
+before that point provably left nothing the server could deliver, so the mail is sent again
+(at-least-once, and no duplicate). A worker that dies after it leaves a server that may have
+accepted the whole message (RFC 1047): we then choose at-most-once — the row becomes 失敗 with
+"送信結果不明" for staff to check, and is never resent automatically — because a receipt sent
+twice and a receipt never sent both hurt, but only the missing one can be put right by a
+person who sees the flag. The Message-ID derives from the dedup key, so even a resend by
+staff carries the same Message-ID as the first attempt.
+"""
+
+import hashlib
+import logging
+import random
+import smtplib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from urllib.parse import urlsplit
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, models, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import OutboxMail, SelectionRound
+
+logger = logging.getLogger(__name__)
+
+# --- The outbox -----------------------------------------------------------------------------
+
+UNCERTAIN_ERROR = (
+    "送信結果不明：SMTPサーバーへ本文を渡している途中で処理が中断しました。受信者に届いている"
+    "可能性があるため、自動では再送しません。受信者に届いているか確認のうえ、必要なら再送してください。")
+INTERRUPTED_ERROR = "送信処理が中断しました（SMTPサーバーへ本文を渡す前）。もう一度送信します。"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a mail goes to, with what its greeting names: 〈organisation〉〈name〉 様."""
+
+    email: str
+    name: str = ""
+    organisation: str = ""
+    user_id: int | None = None
+
+    @classmethod
+    def of(cls, value) -> "Recipient":
+        """From a Recipient, an address, or a User (its `organisation_name`, if annotated)."""
+        if isinstance(value, Recipient):
+            return value
+        if isinstance(value, str):
+            return cls(email=value)
+        return cls(email=value.email, name=value.display_name,
+                   organisation=getattr(value, "organisation_name", "") or "", user_id=value.pk)
+
+    def as_context(self) -> dict:
+        return {"email": self.email, "name": self.name or self.email,
+                "organisation": self.organisation}
+
+
+@dataclass(frozen=True)
+class MailRequest:
+    """One mail to queue: for `notify_many`, which queues many in a fixed number of queries."""
+
+    event: str
+    to: Recipient
+    dedup_key: str
+    context: Mapping = field(default_factory=dict)
+
+
+def notify(*, event: str, to, dedup_key: str, context: Mapping | None = None) -> list[OutboxMail]:
+    """Queue the mail `event` to each recipient in `to`; returns the rows it created.
+
+    `to` is a User, an address, a Recipient, or an iterable of them: one row per recipient.
+    `context` holds JSON-serialisable values (str, numbers, dates, datetimes); the template also
+    gets `recipient` (name, organisation, email), SITE_URL, SECRETARIAT_NAME, SECRETARIAT_EMAIL.
+
+    Guarantees: the rows are written in the caller's transaction, and the send task is
+    enqueued only after it commits (never for a rolled-back row). The row's key is
+    event + dedup_key + address, unique in the database: calling again with the same values —
+    a retried request, a second sweep, a race between two processes — creates nothing and
+    returns []. The subject and body are rendered now and stored; sending never re-renders.
+    """
+    recipients = [to] if isinstance(to, (str, Recipient, models.Model)) else list(to)
+    return notify_many(MailRequest(event=event, to=Recipient.of(r), dedup_key=dedup_key,
+                                   context=context or {}) for r in recipients)
+
+
+def notify_many(requests: Iterable[MailRequest]) -> list[OutboxMail]:
+    """`notify` for many mails at once, in 3 queries however many (for the clock's handlers)."""
+    now = timezone.now()
+    rows: dict[str, OutboxMail] = {}
+    for request in requests:
+        key = outbox_key(request.event, request.dedup_key, request.to.email)
+        if key not in rows:
+            rows[key] = _outbox_row(request, key, now)
+    if not rows:
+        return []
+    existing = set(OutboxMail.objects.filter(dedup_key__in=list(rows))
+                   .values_list("dedup_key", flat=True))
+    new = [row for key, row in rows.items() if key not in existing]
+    if not new:
+        return []
+    # A concurrent transaction may insert the same key meanwhile: the unique index decides,
+    # and the loser's insert is skipped instead of failing the caller's transaction.
+    OutboxMail.objects.bulk_create(new, ignore_conflicts=True)
+    ids = dict(OutboxMail.objects.filter(dedup_key__in=[row.dedup_key for row in new],
+                                         state=OutboxMail.State.PENDING)
+               .values_list("dedup_key", "pk"))
+    created = []
+    for row in new:
+        if row.dedup_key in ids:
+            row.pk = ids[row.dedup_key]
+            created.append(row)
+    _enqueue_after_commit([row.pk for row in created])
+    return created
+
+
+def outbox_key(event: str, dedup_key: str, address: str) -> str:
+    key = f"{event}:{dedup_key}:{address.strip().lower()}"
+    if len(key) > OutboxMail._meta.get_field("dedup_key").max_length:
+        raise ValueError(f"重複防止キーが長すぎます（255文字まで）: {key}")
+    return key
+
+
+def render_mail(event: str, context: Mapping) -> tuple[str, str]:
+    """(subject, body) of templates/mail/<event>.txt: its first line is the subject."""
+    text = render_to_string(f"mail/{event}.txt", {
+        "SITE_URL": settings.SITE_URL,
+        "SECRETARIAT_NAME": settings.SECRETARIAT_NAME,
+        "SECRETARIAT_EMAIL": settings.SECRETARIAT_EMAIL,
+        **context,
+    })
+    subject, _, body = text.strip().partition("\n")
+    lines = [line.rstrip() for line in body.strip("\n").splitlines()]
+    tidy = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):  # at most one blank line in a row
+            tidy.append(line)
+    return subject.strip()[:255], "\n".join(tidy).strip("\n") + "\n"
+
+
+def _outbox_row(request: MailRequest, key: str, now: datetime) -> OutboxMail:
+    context = {**request.context, "recipient": request.to.as_context()}
+    subject, body = render_mail(request.event, context)
+    return OutboxMail(
+        event=request.event, recipients=[request.to.email], recipient_user_id=request.to.user_id,
+        context=context, subject=subject, body=body, dedup_key=key, message_id=_message_id(key),
+        created_at=now, state=OutboxMail.State.PENDING)
+
+
+def _message_id(key: str) -> str:
+    domain = urlsplit(settings.SITE_URL).hostname or "labportal.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}.outbox@{domain}>"
+
+
+def _enqueue_after_commit(mail_ids: list[int]) -> None:
+    if mail_ids:
+        # robust: a broker that is down must not turn the caller's committed work into an
+        # error; the row stays 待機 and the clock's outbox handler enqueues it later.
+        transaction.on_commit(partial(_enqueue, mail_ids), robust=True)
+
+
+def _enqueue(mail_ids: list[int]) -> None:
+    from .tasks import send_outbox_mail
+
+    for mail_id in mail_ids:
+        send_outbox_mail.delay(mail_id)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What `outbox_send` did: the row's new state, and when to try again (seconds) if at all."""
+
+    state: str
+    retry_in: float | None = None
+
+
+def outbox_send(*, mail_id: int) -> SendOutcome | None:
+    """Send one 待機 mail now; None if it is not 待機 (sent, failed, or another worker has it).
+
+    Guarantees: one worker at a time — the claim (待機 → 送信中, attempts + 1) is committed on
+    its own before the SMTP conversation, with select_for_update(skip_locked) on PostgreSQL and
+    a conditional UPDATE elsewhere, so a duplicated task or a redelivered message finds nothing
+    to do. Then, by outcome:
+    - the server accepted the message → 送信済 (even if closing the connection fails after);
+    - a transient error — a 4xx reply at any point, or a refused or lost connection or a
+      timeout before the message was handed over → 待機 again with a backoff (exponential,
+      jittered) for the task to retry, or 失敗 with the error after OUTBOX_MAX_ATTEMPTS;
+    - a permanent error (a 5xx reply, recipients refused, anything unexpected) → 失敗;
+    - the connection lost or timed out after the message was handed over, without a reply
+      → 失敗 "送信結果不明", never retried automatically (see the module docstring).
+    """
+    mail = _claim(mail_id)
+    if mail is None:
+        return None
+    progress = {"handed_over": False, "accepted": False}
+
+    def on_handover():
+        progress["handed_over"] = True
+        OutboxMail.objects.filter(pk=mail.pk, attempts=mail.attempts).update(
+            handed_over_at=timezone.now())
+
+    def on_accepted():
+        progress["accepted"] = True
+
+    try:
+        _deliver(mail, on_handover=on_handover, on_accepted=on_accepted)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row
+        if not progress["accepted"]:
+            return _after_failure(mail, exc, handed_over=progress["handed_over"])
+        logger.warning("メール %s は受け付けられましたが、接続の終了時にエラー: %r", mail.pk, exc)
+    _finish(mail, state=OutboxMail.State.SENT, sent_at=timezone.now(), next_attempt_at=None)
+    logger.info("メール %s（%s）を %s に送信しました", mail.pk, mail.event, ", ".join(mail.recipients))
+    return SendOutcome(OutboxMail.State.SENT)
+
+
+def _claim(mail_id: int) -> OutboxMail | None:
+    now = timezone.now()
+    claim = {"state": OutboxMail.State.SENDING, "claimed_at": now, "handed_over_at": None}
+    with transaction.atomic():
+        waiting = OutboxMail.objects.filter(pk=mail_id, state=OutboxMail.State.PENDING)
+        if connection.features.has_select_for_update_skip_locked:
+            mail = waiting.select_for_update(skip_locked=True).first()
+            if mail is None:
+                return None
+            mail.attempts += 1
+            for name, value in claim.items():
+                setattr(mail, name, value)
+            mail.save(update_fields=["attempts", *claim])
+            return mail
+        # SQLite: no row locks, but one UPDATE is atomic and its WHERE re-checks the state.
+        if not waiting.update(attempts=F("attempts") + 1, **claim):
+            return None
+        return OutboxMail.objects.get(pk=mail_id)
+
+
+def _deliver(mail: OutboxMail, *, on_handover, on_accepted) -> None:
+    backend = get_connection(fail_silently=False, on_handover=on_handover, on_accepted=on_accepted)
+    reports_handover = getattr(backend, "reports_handover", False)
+    if not reports_handover:
+        on_handover()  # a local backend (file, console, memory): the whole send is the hand-over
+    message = EmailMessage(
+        subject=mail.subject, body=mail.body, to=mail.recipients, connection=backend,
+        headers={"Message-ID": mail.message_id, "Auto-Submitted": "auto-generated"})
+    message.send(fail_silently=False)
+    if not reports_handover:
+        on_accepted()
+
+
+def _after_failure(mail: OutboxMail, exc: Exception, *, handed_over: bool) -> SendOutcome:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    answered = isinstance(exc, smtplib.SMTPResponseException)  # the server said no: it has nothing
+    if handed_over and not answered:
+        logger.error("メール %s は送信結果が不明です: %s", mail.pk, error)
+        _finish(mail, state=OutboxMail.State.FAILED, last_error=f"{UNCERTAIN_ERROR}\n{error}")
+        return SendOutcome(OutboxMail.State.FAILED)
+    if is_transient(exc) and mail.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+        delay = retry_delay(mail.attempts)
+        logger.warning("メール %s の送信に失敗（%s 回目）、%.0f 秒後に再試行: %s",
+                       mail.pk, mail.attempts, delay, error)
+        _finish(mail, state=OutboxMail.State.PENDING, last_error=error,
+                next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        return SendOutcome(OutboxMail.State.PENDING, retry_in=delay)
+    logger.error("メール %s の送信に失敗しました（%s 回目、再試行しません）: %s",
+                 mail.pk, mail.attempts, error)
+    _finish(mail, state=OutboxMail.State.FAILED, last_error=error, next_attempt_at=None)
+    return SendOutcome(OutboxMail.State.FAILED)
+
+
+def _finish(mail: OutboxMail, **changes) -> None:
+    # Only this attempt's claim may be finished: `attempts` is the claim's token.
+    updated = OutboxMail.objects.filter(
+        pk=mail.pk, state=OutboxMail.State.SENDING, attempts=mail.attempts).update(**changes)
+    if not updated:
+        logger.warning("メール %s の状態を更新できませんでした（別の処理が変更済み）", mail.pk)
+
+
+def is_transient(exc: Exception) -> bool:
+    """Worth another attempt: a 4xx reply, a lost or refused connection, a timeout."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(exc, smtplib.SMTPException):  # recipients refused, unsupported, ...
+        return False
+    return isinstance(exc, (OSError, SoftTimeLimitExceeded))  # refused, reset, timeout, DNS
+
+
+def retry_delay(attempt: int) -> float:
+    """Seconds before attempt `attempt` + 1: base·2^(attempt-1), capped, jittered to 50–100 %."""
+    ceiling = min(settings.OUTBOX_RETRY_MAX_SECONDS,
+                  settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(0, attempt - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def outbox_recover(*, now: datetime | None = None) -> dict[str, int]:
+    """Put mails whose task was lost back on track (run by the clock's sweep).
+
+    Guarantees: only rows untouched for OUTBOX_STUCK_SECONDS (longer than any task can live, so
+    their worker is dead) are changed. 送信中 rows whose message never reached the SMTP server
+    go back to 待機 and are enqueued; those that had reached it become 失敗 "送信結果不明" and
+    are never resent automatically. 待機 rows whose task vanished (broker down at commit, a
+    retry lost with the broker) are enqueued again, at most once per OUTBOX_STUCK_SECONDS.
+    A fixed number of queries, whatever the number of rows.
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.OUTBOX_STUCK_SECONDS)
+    stuck = OutboxMail.objects.filter(state=OutboxMail.State.SENDING, claimed_at__lt=stale)
+    uncertain = stuck.filter(handed_over_at__isnull=False).update(
+        state=OutboxMail.State.FAILED, last_error=UNCERTAIN_ERROR, next_attempt_at=None)
+    interrupted = list(stuck.filter(handed_over_at__isnull=True).values_list("pk", flat=True))
+    if interrupted:
+        OutboxMail.objects.filter(pk__in=interrupted, state=OutboxMail.State.SENDING).update(
+            state=OutboxMail.State.PENDING, last_error=INTERRUPTED_ERROR, next_attempt_at=now)
+    lost = list(OutboxMail.objects.filter(state=OutboxMail.State.PENDING).filter(
+        Q(next_attempt_at__lt=stale) | Q(next_attempt_at__isnull=True, created_at__lt=stale))
+        .values_list("pk", flat=True))
+    if lost:
+        # The next look at them is one OUTBOX_STUCK_SECONDS away: no pile of duplicate tasks.
+        OutboxMail.objects.filter(pk__in=lost, state=OutboxMail.State.PENDING).update(
+            next_attempt_at=now)
+    if uncertain:
+        logger.error("送信結果が不明なメールが %s 件あります（管理画面の送信メール：失敗）", uncertain)
+    _enqueue_after_commit(interrupted + lost)
+    return {"uncertain": uncertain, "requeued": len(interrupted), "reenqueued": len(lost)}
+
+
+def outbox_resend(*, mail_ids: Iterable[int]) -> int:
+    """Staff's resend: each 失敗 mail among `mail_ids` gets one new attempt, on the same row.
+
+    Guarantees: only 失敗 rows move (to 待機, enqueued after commit); 送信済, 送信中 and 待機
+    rows are left alone, so a resend can never duplicate a mail known to be sent. The row keeps
+    its dedup key and Message-ID; attempts keep counting (a transient error on a row already at
+    OUTBOX_MAX_ATTEMPTS fails it again at once). Returns how many were queued.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(OutboxMail.objects.select_for_update()
+                   .filter(pk__in=list(mail_ids), state=OutboxMail.State.FAILED)
+                   .values_list("pk", flat=True))
+        OutboxMail.objects.filter(pk__in=ids).update(
+            state=OutboxMail.State.PENDING, next_attempt_at=now, handed_over_at=None)
+        _enqueue_after_commit(ids)
+    for mail_id in ids:
+        logger.info("メール %s を再送の待ち行列に入れました", mail_id)
+    return len(ids)
+
+
+# --- Selection rounds ----------------------------------------------------------------------
+
+class Actor:
+    CLOCK = "clock"  # the sweep, at the round's dates
+    STAFF = "staff"  # 事務局, by hand
+
+
+RoundState = SelectionRound.State
+ROUND_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    (RoundState.PREPARING, RoundState.OPEN): frozenset({Actor.CLOCK, Actor.STAFF}),
+    (RoundState.OPEN, RoundState.REVIEWING): frozenset({Actor.CLOCK, Actor.STAFF}),
+    (RoundState.OPEN, RoundState.PREPARING): frozenset({Actor.STAFF}),  # 公募の差し戻し
+    (RoundState.REVIEWING, RoundState.ANNOUNCED): frozenset({Actor.STAFF}),
+}
+
+
+class TransitionNotAllowed(Exception):
+    pass
+
+
+def selection_rounds_transition(*, rounds: Iterable[SelectionRound], from_state: str,
+                                to_state: str, actor: str) -> list[SelectionRound]:
+    """Move rounds from `from_state` to `to_state`: the one door for a round's state.
+
+    Guarantees: a move not in ROUND_TRANSITIONS for `actor` raises TransitionNotAllowed before
+    anything changes. The rows are locked and re-read, so of two racing callers only one moves
+    a round; rounds no longer in `from_state` are skipped. Every move is logged once, here.
+    Returns the rounds that moved (with `state` updated), in two queries however many.
+    """
+    if actor not in ROUND_TRANSITIONS.get((from_state, to_state), frozenset()):
+        raise TransitionNotAllowed(
+            f"公募回の状態を「{RoundState(from_state).label}」から「{RoundState(to_state).label}」"
+            f"へ変更することはできません（{actor}）。")
+    by_id = {selection_round.pk: selection_round for selection_round in rounds}
+    with transaction.atomic():
+        moving = list(SelectionRound.objects.select_for_update()
+                      .filter(pk__in=list(by_id), state=from_state).values_list("pk", flat=True))
+        if moving:
+            SelectionRound.objects.filter(pk__in=moving).update(state=to_state)
+    moved = []
+    for pk in moving:
+        selection_round = by_id[pk]
+        selection_round.state = to_state
+        moved.append(selection_round)
+        logger.info("公募回 %s（id=%s）: %s → %s（%s）", selection_round, pk,
+                    RoundState(from_state).label, RoundState(to_state).label, actor)
+    return moved
+
+
+def selection_round_set_state(*, selection_round: SelectionRound, state: str, actor: str) -> bool:
+    """One round from its current state to `state`; False if someone moved it meanwhile."""
+    return bool(selection_rounds_transition(rounds=[selection_round], from_state=selection_round.state,
+                                            to_state=state, actor=actor))
+
+
+# --- The register: a lab's status, and the DX lab that succeeds an IoT lab (issue 6) -----------
+# Added by the transition app (transition.services calls these). Additive: nothing above uses them.
+
+def lab_set_status(*, labs, status: str, from_statuses=None) -> int:
+    """Set the status of `labs` (Lab rows or ids) in one UPDATE; returns how many changed.
+
+    With `from_statuses`, only labs now in one of them change, so a repeated call changes
+    nothing more. `updated_at` moves with the status: the directory and the open data read the
+    row itself, so they show the new status at once.
+    """
+    from .models import Lab
+
+    if status not in Lab.Status.values:
+        raise ValueError(f"ラボの状態が正しくありません: {status}")
+    ids = [getattr(lab, "pk", lab) for lab in labs]
+    if not ids:
+        return 0
+    rows = Lab.objects.filter(pk__in=ids).exclude(status=status)
+    if from_statuses is not None:
+        rows = rows.filter(status__in=list(from_statuses))
+    changed = rows.update(status=status, updated_at=timezone.now())
+    if changed:
+        logger.info("ラボ %s 件の状態を「%s」にしました", changed, Lab.Status(status).label)
+    return changed
+
+
+def lab_create_dx_from_iot(*, iot_lab, selection_round: SelectionRound, implementing_body: str = "",
+                           selected_on=None):
+    """The DX lab that succeeds `iot_lab`, created in the register and linked to it
+    (Lab.predecessor); the IoT lab becomes DXラボへ移行済. Returns the DX lab.
+
+    Guarantees: one transaction (the IoT lab's row is locked first); idempotent — when the IoT
+    lab already has a successor, that one is returned and nothing changes. The IoT lab keeps its
+    own round and date of selection, so its first selection stays visible on both pages.
+    """
+    from .models import Lab
+
+    if iot_lab.programme.code != "iot":
+        raise ValueError("移行元には地方版IoT推進ラボを指定してください。")
+    if selection_round.programme.code != "dx":
+        raise ValueError("移行先の公募回には地域DX推進ラボの公募回を指定してください。")
+    with transaction.atomic():
+        locked = Lab.objects.select_for_update().get(pk=iot_lab.pk)
+        existing = Lab.objects.filter(predecessor=locked).first()
+        if existing is not None:
+            return existing
+        dx_lab = Lab.objects.create(
+            name=locked.name, region_id=locked.region_id, programme=selection_round.programme,
+            selection_round=selection_round, selected_on=selected_on or timezone.localdate(),
+            implementing_body=implementing_body or locked.implementing_body,
+            status=Lab.Status.ACTIVE, predecessor=locked)
+        lab_set_status(labs=[locked], status=Lab.Status.MOVED)
+    logger.info("IoTラボ %s（id=%s）からDXラボ（id=%s）を作成しました", locked.name, locked.pk, dx_lab.pk)
+    return dx_lab
