@@ -7,6 +7,7 @@ admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("labportal.account_urls")),
+    path("accounts/", include("applications.account_urls")),  # django-allauth, with our URL names
+    path("applications/", include("applications.urls")),
     path("", include("labportal.public_urls")),
 ]

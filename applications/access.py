@@ -1,0 +1,57 @@
+"""The one door from a URL's id to an applicant's objects: anything the user may not see answers
+404, exactly like an id that does not exist, so ids of other organisations reveal nothing.
+
+Only active members of an application's organisation pass. Reviewers and staff are not members:
+they read applications in the admin, never through these pages."""
+
+from django.http import Http404
+
+from .models import Application, Attachment, Invitation, Membership, Organisation
+from .selectors import application_with_sections
+
+
+def _member_filter(user, prefix=""):
+    if not user.is_authenticated or not user.is_active:
+        raise Http404
+    return {f"{prefix}memberships__user": user, f"{prefix}memberships__state": Membership.State.ACTIVE}
+
+
+def application_for_user(user, pk, *, with_sections=False) -> Application:
+    """The application `pk` if `user` is an active member of its organisation, else Http404."""
+    queryset = application_with_sections() if with_sections else Application.objects.select_related(
+        "selection_round__programme", "organisation")
+    try:
+        return queryset.filter(**_member_filter(user, "organisation__")).distinct().get(pk=pk)
+    except (Application.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def attachment_for_user(user, pk) -> Attachment:
+    try:
+        return (Attachment.objects.select_related("application__organisation")
+                .filter(**_member_filter(user, "application__organisation__")).distinct().get(pk=pk))
+    except (Attachment.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def organisation_for_member(user, pk) -> Organisation:
+    try:
+        return Organisation.objects.filter(**_member_filter(user)).distinct().get(pk=pk)
+    except (Organisation.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def membership_for_member(user, pk) -> Membership:
+    """A membership (e.g. a join request) of an organisation where `user` is an active member."""
+    try:
+        return (Membership.objects.select_related("organisation", "user")
+                .filter(**_member_filter(user, "organisation__")).distinct().get(pk=pk))
+    except (Membership.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def invitation_by_token(token) -> Invitation:
+    try:
+        return Invitation.objects.select_related("organisation").get(token=token, accepted_at__isnull=True)
+    except Invitation.DoesNotExist:
+        raise Http404 from None

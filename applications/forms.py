@@ -1,0 +1,347 @@
+"""The applicant's forms: one ModelForm per section (with its tables as inline formsets),
+organisations, members, attachments. Input is normalised before validation (normalise.py), and
+every message says in Japanese what to fix."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.forms import inlineformset_factory
+
+from labportal.models import Region
+
+from . import normalise
+from .checklist import REQUIRED_FIELDS
+from .models import (
+    Activity,
+    Application,
+    Attachment,
+    BasicInfoSection,
+    CommitmentSection,
+    DirectionSection,
+    DiversitySection,
+    InnovationSection,
+    Initiative,
+    Kpi,
+    Organisation,
+    OtherSection,
+    Participant,
+    Quadrant,
+    RegionalitySection,
+    RoadmapItem,
+)
+from .services import AttachmentRefused, attachment_check
+
+
+class LengthLimit(MaxLengthValidator):
+    """The length limit with a message that says how much to cut and that nothing was lost."""
+
+    def __init__(self, limit):
+        super().__init__(limit, message=(
+            "%(limit_value)s文字以内で入力してください（現在%(show_value)s文字）。"
+            "入力した内容は消えていませんので、短くしてから保存してください。"))
+
+    def __call__(self, value):
+        cleaned = self.clean(value)
+        if self.compare(cleaned, self.limit_value):
+            raise ValidationError(self.message, code=self.code, params={
+                "limit_value": f"{self.limit_value:,}", "show_value": f"{cleaned:,}", "value": ""})
+
+
+class PortalFormMixin:
+    """Normalises input before validation (`normalisers`: field name → function), gives long
+    texts a friendly length limit the browser does not enforce by cutting the text, and adds
+    Bootstrap classes to the widgets."""
+
+    normalisers: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and self.normalisers:
+            data = self.data.copy()
+            for name, function in self.normalisers.items():
+                key = self.add_prefix(name)
+                if key in data:
+                    data[key] = function(data[key])
+            self.data = data
+        for field in self.fields.values():
+            widget = field.widget
+            max_length = getattr(field, "max_length", None)
+            if max_length:
+                # Browsers cut pasted text at maxlength without a word: never let them.
+                widget.attrs.pop("maxlength", None)
+                widget.attrs["data-maxlength"] = str(max_length)
+                field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+                field.validators.append(LengthLimit(max_length))
+            if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                widget.attrs.setdefault("class", "form-select")
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs.setdefault("class", "form-control")
+            field.error_messages["required"] = "この項目は必須です。入力してください。"
+            if isinstance(field, forms.IntegerField):
+                field.error_messages["invalid"] = "半角または全角の数字だけで入力してください。"
+            if isinstance(field, forms.EmailField):
+                field.error_messages["invalid"] = "メールアドレスの形式で入力してください（例: dx@city.example.jp）。"
+
+
+def _check_phone(value):
+    if value and (not normalise.PHONE.match(value) or len(value.replace("-", "")) not in (10, 11)):
+        raise ValidationError("電話番号は「011-211-2111」のように、市外局番から数字（10桁または11桁）で"
+                              "入力してください。")
+    return value
+
+
+def _check_kana(value):
+    if value and not normalise.KATAKANA.match(value):
+        raise ValidationError("フリガナはカタカナで入力してください（ひらがなは自動でカタカナにします。"
+                              "漢字・英字は使えません）。")
+    return value
+
+
+class RegionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, region):
+        return str(region)
+
+
+def region_field(**kwargs):
+    return RegionChoiceField(
+        queryset=Region.objects.select_related("prefecture").order_by("prefecture__code", "kind", "name"),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        error_messages={"invalid_choice": "選べない地域が含まれています。一覧から選んでください。"},
+        **kwargs)
+
+
+# --- Sections ---------------------------------------------------------------------------------
+
+class SectionForm(PortalFormMixin, forms.ModelForm):
+    """A section: its answers plus the version it was opened at (optimistic concurrency)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    textarea_rows = 8
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+        self.submission_required = set(REQUIRED_FIELDS[self._meta.model.key])
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs.setdefault("rows", self.textarea_rows)
+            if name != "version":
+                field.required = False  # a draft may be partial: the checklist says what is missing
+
+
+class BasicInfoForm(SectionForm):
+    normalisers = {"contact_phone": normalise.phone, "contact_kana": normalise.kana,
+                   "contact_email": normalise.email}
+    regions = region_field(label="対象地域", required=False,
+                           help_text="ラボが対象とする地域を選んでください（Ctrl または ⌘ を押しながら"
+                                     "クリックすると複数選べます）。")
+
+    class Meta:
+        model = BasicInfoSection
+        fields = ["lab_name", "regions", "implementing_body", "implementing_body_members", "contact_name",
+                  "contact_kana", "contact_department", "contact_phone", "contact_email"]
+        widgets = {"implementing_body_members": forms.Textarea(attrs={"rows": 4}),
+                   "contact_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+                   "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+                   "contact_name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def clean_contact_phone(self):
+        return _check_phone(self.cleaned_data["contact_phone"])
+
+    def clean_contact_kana(self):
+        return _check_kana(self.cleaned_data["contact_kana"])
+
+
+class DirectionForm(SectionForm):
+    class Meta:
+        model = DirectionSection
+        fields = ["vision", "goals", "process"]
+
+
+class RegionalityForm(SectionForm):
+    initiatives = forms.ModelMultipleChoiceField(
+        label="該当する取組", queryset=Initiative.objects.order_by("code"), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="1つ以上選んでください（両方も可）。")
+
+    class Meta:
+        model = RegionalitySection
+        fields = ["regional_issues", "target_industries", "initiatives"]
+        widgets = {"target_industries": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["initiatives"].label_from_instance = lambda i: f"{i.numeral} {i.name}"
+
+
+class InnovationForm(SectionForm):
+    quadrants = forms.ModelMultipleChoiceField(
+        label="取組が該当する象限", queryset=Quadrant.objects.select_related("initiative").order_by("order"),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="概念図のⅠ〜Ⅳのうち、取組が該当するものを1つ以上選んでください。")
+    activities = forms.ModelMultipleChoiceField(
+        label="実施する取組", queryset=Activity.objects.order_by("order"), required=False,
+        widget=forms.CheckboxSelectMultiple, help_text="該当するものをすべて選んでください。")
+
+    class Meta:
+        model = InnovationSection
+        fields = ["quadrants", "activities", "activities_other", "activity_plan"]
+
+
+class CommitmentForm(SectionForm):
+    normalisers = {"annual_budget": normalise.amount}
+
+    class Meta:
+        model = CommitmentSection
+        fields = ["municipality_role", "annual_budget", "funding_plan", "returns", "staffing"]
+        widgets = {"annual_budget": forms.TextInput(attrs={"inputmode": "numeric"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["annual_budget"].error_messages["invalid"] = (
+            "年間予算は数字で入力してください（例: 12000000、12,000,000円）。")
+        self.fields["annual_budget"].error_messages["max_value"] = "年間予算の金額が大きすぎます。桁をご確認ください。"
+
+
+class DiversityForm(SectionForm):
+    class Meta:
+        model = DiversitySection
+        fields = ["collaboration"]
+
+
+class OtherForm(SectionForm):
+    class Meta:
+        model = OtherSection
+        fields = ["open_data", "digital_talent", "data_linkage"]
+
+
+# --- Tables of a section (inline formsets) --------------------------------------------------
+
+class RowForm(PortalFormMixin, forms.ModelForm):
+    pass
+
+
+class KpiForm(RowForm):
+    normalisers = {"current_value": normalise.nfkc, "target_value": normalise.nfkc,
+                   "target_fiscal_year": normalise.year}
+
+    class Meta:
+        model = Kpi
+        fields = ["indicator", "current_value", "target_value", "target_fiscal_year"]
+        widgets = {"target_fiscal_year": forms.TextInput(attrs={"inputmode": "numeric", "size": 6})}
+
+
+class RoadmapForm(RowForm):
+    normalisers = {"fiscal_year": normalise.year}
+
+    class Meta:
+        model = RoadmapItem
+        fields = ["fiscal_year", "plan"]
+        widgets = {"fiscal_year": forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
+                   "plan": forms.Textarea(attrs={"rows": 2})}
+
+
+class ParticipantForm(RowForm):
+    class Meta:
+        model = Participant
+        fields = ["name", "kind", "role"]
+
+
+def _year_messages(form_class):
+    original = form_class.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for name in ("target_fiscal_year", "fiscal_year"):
+            if name in self.fields:
+                self.fields[name].error_messages.update({
+                    "invalid": "年度は西暦の数字で入力してください（例: 2028）。",
+                    "min_value": "年度は西暦（2000〜2100）で入力してください（例: 2028）。",
+                    "max_value": "年度は西暦（2000〜2100）で入力してください（例: 2028）。"})
+    form_class.__init__ = __init__
+    return form_class
+
+
+_year_messages(KpiForm)
+_year_messages(RoadmapForm)
+
+_formset_options = {"extra": 1, "can_delete": True}
+KpiFormSet = inlineformset_factory(Application, Kpi, form=KpiForm, **_formset_options)
+RoadmapFormSet = inlineformset_factory(Application, RoadmapItem, form=RoadmapForm, **_formset_options)
+ParticipantFormSet = inlineformset_factory(Application, Participant, form=ParticipantForm,
+                                           **_formset_options)
+
+# section key → (form, [(formset class, prefix, title, related name)])
+SECTION_FORMS = {
+    "basic": (BasicInfoForm, []),
+    "direction": (DirectionForm, [(KpiFormSet, "kpis", "KPI", "kpis"),
+                                  (RoadmapFormSet, "roadmap", "ロードマップ（年度ごと）", "roadmap_items")]),
+    "regionality": (RegionalityForm, []),
+    "innovation": (InnovationForm, []),
+    "commitment": (CommitmentForm, []),
+    "diversity": (DiversityForm, [(ParticipantFormSet, "participants", "参加機関", "participants")]),
+    "other": (OtherForm, []),
+}
+
+
+# --- Organisations and members ----------------------------------------------------------------
+
+class OrganisationForm(PortalFormMixin, forms.ModelForm):
+    normalisers = {"name_kana": normalise.kana, "phone": normalise.phone}
+    regions = region_field(label="対象地域", help_text="ラボが対象とする地域（複数選択可）。")
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "name_kana", "kind", "regions", "department", "address", "phone"]
+        widgets = {"kind": forms.RadioSelect, "phone": forms.TextInput(attrs={"inputmode": "tel"})}
+        help_texts = {"kind": "自治体以外の団体が申請する場合は、自治体の同意書の添付が必要です。"}
+
+    def clean_name_kana(self):
+        return _check_kana(self.cleaned_data["name_kana"])
+
+    def clean_phone(self):
+        return _check_phone(self.cleaned_data["phone"])
+
+
+class JoinForm(PortalFormMixin, forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="参加する団体", queryset=Organisation.objects.exclude(status=Organisation.Status.REJECTED)
+        .order_by("name"), empty_label="選んでください",
+        help_text="団体のメンバーが承認すると、その団体の申請書を作成・閲覧できるようになります。")
+
+
+class InvitationForm(PortalFormMixin, forms.Form):
+    normalisers = {"email": normalise.email}
+    email = forms.EmailField(label="招待する方のメールアドレス", max_length=254)
+
+
+class AttachmentForm(PortalFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="書類の種類", choices=Attachment.Kind.choices)
+    file = forms.FileField(
+        label="ファイル",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.jpg,.jpeg,.png"}),
+        error_messages={"required": "ファイルを選んでください。", "empty": "空のファイルは登録できません。"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = settings.APPLICATION_ATTACHMENT_MAX_BYTES // 1024 // 1024
+        self.fields["file"].help_text = f"PDF・Word・Excel・画像（JPEG・PNG）、1ファイル{limit}MBまで。"
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        try:
+            attachment_check(uploaded)
+        except AttachmentRefused as error:
+            raise ValidationError(str(error)) from None
+        return uploaded
+
+
+class WithdrawForm(PortalFormMixin, forms.Form):
+    reason = forms.CharField(label="取下げの理由", required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    confirm = forms.BooleanField(label="この申請を取り下げます（元に戻せません）",
+                                 error_messages={"required": "取り下げる場合はチェックを入れてください。"})

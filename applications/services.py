@@ -1,0 +1,547 @@
+"""Every write of the applications app. State changes of an application go through one door,
+`application_transition`, and its table of allowed moves per actor; the other services build on it.
+
+Services take keyword arguments, check what they must (the round's deadline in Asia/Tokyo, the
+version of a section, the checklist), and raise an ApplicationError subclass with a Japanese
+message the page can show as it is.
+"""
+
+import logging
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from labportal.models import SelectionRound
+
+from . import mail
+from .checklist import missing_items
+from .models import (
+    SECTION_MODELS,
+    SECTIONS_BY_KEY,
+    Application,
+    ApplicationEvent,
+    ApplicationVersion,
+    Attachment,
+    Invitation,
+    Membership,
+    Organisation,
+    RevisionRequest,
+)
+from .selectors import application_with_sections, members_to_notify, sections_for_display
+
+logger = logging.getLogger(__name__)
+
+State = Application.State
+Actor = ApplicationEvent.Actor
+
+
+class ApplicationError(Exception):
+    """A refused action; str(error) is a Japanese sentence for the user."""
+
+
+class TransitionNotAllowed(ApplicationError):
+    pass
+
+
+class ApplicationLocked(ApplicationError):
+    """The application cannot be edited now (closed round, submitted, decided…)."""
+
+
+class StaleSection(ApplicationError):
+    """Another tab or person saved the section since this form was opened."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            "この項目は、別の画面（タブ）または別の担当者が先に保存したため、今回の内容は保存していません。"
+            "入力した内容はこの画面に残っています。下の「最新の保存内容」と見比べて必要な修正をしてから、"
+            "もう一度「保存する」を押してください。")
+
+
+class IncompleteApplication(ApplicationError):
+    def __init__(self, missing):
+        self.missing = missing
+        super().__init__(f"未入力の必須項目が{len(missing)}件あります。チェックリストをご確認ください。")
+
+
+class AttachmentRefused(ApplicationError):
+    pass
+
+
+# --- The one door ---------------------------------------------------------------------------
+
+ALLOWED_TRANSITIONS = {
+    Actor.APPLICANT: {
+        (State.DRAFT, State.SUBMITTED),
+        (State.RETURNED, State.SUBMITTED),
+        (State.DRAFT, State.WITHDRAWN),
+        (State.SUBMITTED, State.WITHDRAWN),
+        (State.UNDER_REVIEW, State.WITHDRAWN),
+        (State.RETURNED, State.WITHDRAWN),
+    },
+    Actor.STAFF: {
+        (State.SUBMITTED, State.UNDER_REVIEW),
+        (State.SUBMITTED, State.RETURNED),
+        (State.UNDER_REVIEW, State.RETURNED),
+        (State.UNDER_REVIEW, State.SELECTED),
+        (State.UNDER_REVIEW, State.NOT_SELECTED),
+    },
+    Actor.SYSTEM: {
+        (State.SUBMITTED, State.UNDER_REVIEW),
+    },
+}
+
+
+def application_transition(*, application: Application, to_state: str, actor: str, user=None,
+                           message: str = "") -> ApplicationEvent:
+    """Move `application` to `to_state` if the table allows it for `actor`, and log it once.
+
+    The caller holds the row locked (select_for_update) inside a transaction. Raises
+    TransitionNotAllowed for any move not in ALLOWED_TRANSITIONS[actor].
+    """
+    from_state = application.state
+    if (from_state, to_state) not in ALLOWED_TRANSITIONS.get(actor, set()):
+        raise TransitionNotAllowed(
+            f"「{State(from_state).label}」から「{State(to_state).label}」へは変更できません。")
+    application.state = to_state
+    application.save(update_fields=["state", "updated_at"])
+    event = ApplicationEvent.objects.create(application=application, from_state=from_state,
+                                            to_state=to_state, actor=actor, user=user, message=message)
+    logger.info("application %s: %s -> %s by %s %s", application.pk, from_state, to_state, actor,
+                getattr(user, "pk", None))
+    return event
+
+
+def applications_transition_bulk(*, applications, to_state: str, actor: str, user=None,
+                                 message: str = "") -> list[Application]:
+    """`application_transition` for many (the clock): the same table, one UPDATE and one bulk
+    insert of events. Rows no longer in the state they were read in are skipped."""
+    moves = {}
+    for application in applications:
+        if (application.state, to_state) not in ALLOWED_TRANSITIONS.get(actor, set()):
+            raise TransitionNotAllowed(
+                f"「{State(application.state).label}」から「{State(to_state).label}」へは変更できません。")
+        moves.setdefault(application.state, []).append(application)
+    moved = []
+    with transaction.atomic():
+        for from_state, group in moves.items():
+            ids = list(Application.objects.select_for_update().filter(
+                pk__in=[a.pk for a in group], state=from_state).values_list("pk", flat=True))
+            Application.objects.filter(pk__in=ids).update(state=to_state, updated_at=timezone.now())
+            ApplicationEvent.objects.bulk_create([
+                ApplicationEvent(application_id=pk, from_state=from_state, to_state=to_state, actor=actor,
+                                 user=user, message=message) for pk in ids])
+            for application in group:
+                if application.pk in ids:
+                    application.state = to_state
+                    moved.append(application)
+    logger.info("applications %s -> %s by %s", [a.pk for a in moved], to_state, actor)
+    return moved
+
+
+def _locked(application_id) -> Application:
+    return Application.objects.select_for_update().select_related(
+        "selection_round__programme", "organisation").get(pk=application_id)
+
+
+def _now(now):
+    return now or timezone.now()
+
+
+# --- What may be done when ------------------------------------------------------------------
+
+def open_revision_request(application: Application) -> RevisionRequest | None:
+    return application.revision_requests.filter(resolved_at__isnull=True).order_by("-created_at").first()
+
+
+def edit_block_reason(application: Application, now: datetime | None = None) -> str:
+    """Why the applicant cannot edit now, in Japanese; "" when they can."""
+    from labportal.templatetags.jp_dates import jp_datetime
+
+    now = _now(now)
+    round_ = application.selection_round
+    if application.state == State.DRAFT:
+        if round_.is_accepting(now):
+            return ""
+        if round_.closes_at and now >= round_.closes_at:
+            return (f"{round_}の公募は{jp_datetime(round_.closes_at)}に締め切られました。"
+                    "提出されなかった申請は閲覧のみできます。")
+        return f"{round_}は現在公募を受け付けていないため、編集できません。"
+    if application.state == State.RETURNED:
+        request = open_revision_request(application)
+        if request and now < request.due_at:
+            return ""
+        due = jp_datetime(request.due_at) if request else ""
+        return f"再提出の期限（{due}）を過ぎたため、編集できません。事務局にお問い合わせください。"
+    if application.state in (State.SUBMITTED, State.UNDER_REVIEW):
+        return ("提出済みのため編集できません。修正が必要な場合は事務局にご連絡ください"
+                "（事務局から差し戻しがあると、再び編集できます）。")
+    if application.state == State.WITHDRAWN:
+        return "取り下げた申請のため、閲覧のみできます。"
+    return "審査結果が決まった申請のため、閲覧のみできます。"
+
+
+def _ensure_editable(application, now):
+    reason = edit_block_reason(application, now)
+    if reason:
+        raise ApplicationLocked(reason)
+
+
+# --- Organisations and members --------------------------------------------------------------
+
+def organisation_register(*, user, name: str, kind: str, regions, name_kana: str = "",
+                          department: str = "", address: str = "", phone: str = "") -> Organisation:
+    """Register a new organisation (事務局確認待ち) with `user` as its first, active admin."""
+    with transaction.atomic():
+        organisation = Organisation.objects.create(
+            name=name, name_kana=name_kana, kind=kind, department=department, address=address,
+            phone=phone, created_by=user)
+        organisation.regions.set(regions)
+        Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.ADMIN,
+                                  state=Membership.State.ACTIVE, approved_at=timezone.now())
+    return organisation
+
+
+def organisation_confirm(*, organisation: Organisation, by) -> Organisation:
+    """Staff confirm that the organisation exists and may apply."""
+    organisation.status = Organisation.Status.CONFIRMED
+    organisation.confirmed_at = timezone.now()
+    organisation.save(update_fields=["status", "confirmed_at"])
+    return organisation
+
+
+def membership_request(*, user, organisation: Organisation) -> Membership:
+    """Ask to join `organisation`; its members approve. Idempotent per (user, organisation)."""
+    from django.urls import reverse
+
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(user=user, organisation=organisation)
+        if created:
+            mail.notify(event="applications_join_request", to=list(members_to_notify(organisation)),
+                        dedup_key=f"join-request:{membership.pk}", context={
+                            "organisation_name": organisation.name,
+                            "requester": user.display_name, "requester_email": user.email,
+                            "url": mail.absolute(reverse("applications:members", args=[organisation.pk])),
+                        })
+    return membership
+
+
+def membership_approve(*, membership: Membership, by) -> Membership:
+    if membership.state != Membership.State.ACTIVE:
+        membership.state = Membership.State.ACTIVE
+        membership.approved_by = by
+        membership.approved_at = timezone.now()
+        membership.save(update_fields=["state", "approved_by", "approved_at"])
+    return membership
+
+
+def membership_reject(*, membership: Membership, by) -> None:
+    if membership.state == Membership.State.PENDING:
+        membership.delete()
+
+
+def invitation_create(*, organisation: Organisation, email: str, by) -> Invitation:
+    """Invite a colleague by e-mail; the mail carries a link to accept."""
+    from django.urls import reverse
+
+    email = unicodedata.normalize("NFKC", email).strip().lower()
+    with transaction.atomic():
+        invitation = Invitation.objects.create(organisation=organisation, email=email, invited_by=by)
+        mail.notify(event="applications_invitation", to=email, dedup_key=f"invitation:{invitation.pk}",
+                    context={"organisation_name": organisation.name, "inviter": by.display_name,
+                             "url": mail.absolute(reverse("applications:invitation",
+                                                          args=[invitation.token]))})
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user) -> Membership:
+    """Accepting makes `user` an active member (the invitation was the members' approval)."""
+    with transaction.atomic():
+        membership, _ = Membership.objects.get_or_create(user=user, organisation=invitation.organisation)
+        membership_approve(membership=membership, by=invitation.invited_by)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+# --- Drafting ---------------------------------------------------------------------------------
+
+def application_create(*, organisation: Organisation, selection_round: SelectionRound, user,
+                       now: datetime | None = None) -> Application:
+    """A new draft with its empty sections; only while the round accepts applications."""
+    now = _now(now)
+    if not selection_round.is_accepting(now):
+        raise ApplicationLocked(f"{selection_round}は現在公募を受け付けていません。")
+    with transaction.atomic():
+        application = Application.objects.create(organisation=organisation,
+                                                 selection_round=selection_round, created_by=user)
+        for model in SECTION_MODELS:
+            model.objects.create(application=application, updated_by=user)
+        basic = application.basic
+        basic.regions.set(organisation.regions.all())
+        basic.save()
+    return application
+
+
+def section_save(*, application: Application, section_key: str, form, formsets=(), expected_version: int,
+                 user, now: datetime | None = None):
+    """Save one section (its ModelForm and inline formsets, already valid) if nobody saved it since
+    the form was opened (`expected_version`) and the application is editable now.
+
+    Raises StaleSection (with the saved section as `.current`) or ApplicationLocked; saves nothing
+    then. On success the section's version is one higher and is returned with the section."""
+    model = SECTIONS_BY_KEY[section_key]
+    now = _now(now)
+    with transaction.atomic():
+        locked = _locked(application.pk)
+        _ensure_editable(locked, now)
+        current = model.objects.select_for_update().get(application=locked)
+        if current.version != expected_version:
+            raise StaleSection(current)
+        section = form.save(commit=False)
+        section.pk = current.pk
+        section.application = locked
+        section.version = current.version + 1
+        section.updated_by = user
+        section.save()
+        form.save_m2m()
+        for formset in formsets:
+            instances = formset.save(commit=False)
+            for obj in formset.deleted_objects:
+                obj.delete()
+            for index, obj in enumerate(instances):
+                obj.application = locked
+                if hasattr(obj, "order") and not obj.order:
+                    obj.order = index + 1
+                obj.save()
+        Application.objects.filter(pk=locked.pk).update(updated_at=now)
+    return section
+
+
+# --- Attachments ----------------------------------------------------------------------------
+
+ALLOWED_TYPES = {
+    "application/pdf": "PDF",
+    "application/msword": "Word",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.ms-excel": "Excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "image/jpeg": "画像（JPEG）",
+    "image/png": "画像（PNG）",
+}
+
+
+def detect_type(uploaded: UploadedFile):
+    """The file's type from its first bytes (never its name), or None."""
+    uploaded.seek(0)
+    head = uploaded.read(8192)
+    uploaded.seek(0)
+    kind = filetype.guess(head)
+    if kind is None or kind.mime not in ALLOWED_TYPES:
+        return None
+    return kind
+
+
+def attachment_check(uploaded: UploadedFile) -> filetype.Type:
+    limit = settings.APPLICATION_ATTACHMENT_MAX_BYTES
+    if uploaded.size > limit:
+        raise AttachmentRefused(
+            f"ファイルが大きすぎます（{uploaded.size / 1024 / 1024:.1f}MB）。"
+            f"1ファイル{limit // 1024 // 1024}MBまでにしてください。")
+    if uploaded.size == 0:
+        raise AttachmentRefused("空のファイルは登録できません。")
+    kind = detect_type(uploaded)
+    if kind is None:
+        raise AttachmentRefused(
+            "このファイルの形式は登録できません。PDF、Word、Excel、画像（JPEG・PNG）のファイルを選んでください"
+            "（ファイル名の拡張子ではなく、ファイルの中身で判定しています）。")
+    return kind
+
+
+def attachment_add(*, application: Application, uploaded: UploadedFile, kind: str, user,
+                   now: datetime | None = None) -> Attachment:
+    """Store an upload under a generated name after checking its size and its content's type."""
+    detected = attachment_check(uploaded)
+    with transaction.atomic():
+        locked = _locked(application.pk)
+        _ensure_editable(locked, _now(now))
+        if locked.attachments.count() >= settings.APPLICATION_ATTACHMENTS_PER_APPLICATION:
+            raise AttachmentRefused(f"添付できるのは{settings.APPLICATION_ATTACHMENTS_PER_APPLICATION}"
+                                    "ファイルまでです。不要なファイルを削除してから追加してください。")
+        original = unicodedata.normalize("NFC", uploaded.name or "")[-255:] or "添付ファイル"
+        attachment = Attachment(application=locked, kind=kind, original_name=original,
+                                content_type=detected.mime, extension=detected.extension,
+                                size=uploaded.size, uploaded_by=user)
+        attachment.file.save("upload", uploaded, save=False)
+        try:
+            attachment.save()
+        except Exception:
+            attachment.file.delete(save=False)  # no row, no file
+            raise
+    return attachment
+
+
+def attachment_delete(*, attachment: Attachment, user, now: datetime | None = None) -> None:
+    with transaction.atomic():
+        locked = _locked(attachment.application_id)
+        _ensure_editable(locked, _now(now))
+        name = attachment.file.name
+        storage = attachment.file.storage
+        attachment.delete()
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- Submission, withdrawal, revision -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class SubmitResult:
+    application: Application
+    submitted: bool  # False: it was already submitted, nothing was done
+
+
+def _next_receipt(selection_round: SelectionRound) -> tuple[str, int]:
+    # The round row is the lock that serialises numbering within a round.
+    SelectionRound.objects.select_for_update().filter(pk=selection_round.pk).first()
+    seq = (Application.objects.filter(selection_round=selection_round)
+           .aggregate(m=Max("receipt_seq"))["m"] or 0) + 1
+    year = timezone.localtime(selection_round.opens_at or timezone.now()).year
+    code = selection_round.programme.code.upper()
+    return f"{code}-{year}-{selection_round.number:02d}-{seq:04d}", seq
+
+
+def application_submit(*, application_id: int, user, now: datetime | None = None) -> SubmitResult:
+    """Submit (or resubmit after 差し戻し) the application, once.
+
+    Guarantees: the row is locked for the whole check-and-write, so a double click, a resent
+    form or two tabs produce one submission — the second call finds it submitted and returns
+    SubmitResult(submitted=False) without writing anything or mailing again. Refused after the
+    round's closing time (server clock, compared as aware datetimes, so Asia/Tokyo is exact) or
+    after a revision's due time, and while the checklist has missing items. Each submission keeps
+    a JSON snapshot (ApplicationVersion) and queues the receipt mail to every active member.
+    """
+    now = _now(now)
+    with transaction.atomic():
+        application = _locked(application_id)
+        if application.state in (State.SUBMITTED, State.UNDER_REVIEW):
+            return SubmitResult(application, submitted=False)
+        _ensure_editable(application, now)
+        full = application_with_sections().get(pk=application.pk)
+        missing = missing_items(full)
+        if missing:
+            raise IncompleteApplication(missing)
+        resubmission = application.state == State.RETURNED
+        if not application.receipt_number:
+            application.receipt_number, application.receipt_seq = _next_receipt(application.selection_round)
+            application.first_submitted_at = now
+        application.submitted_at = now
+        application.save(update_fields=["receipt_number", "receipt_seq", "first_submitted_at",
+                                        "submitted_at", "updated_at"])
+        application_transition(application=application, to_state=State.SUBMITTED, actor=Actor.APPLICANT,
+                               user=user, message="再提出" if resubmission else "")
+        number = (application.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+        ApplicationVersion.objects.create(application=application, number=number,
+                                          data=application_snapshot(full), submitted_at=now,
+                                          submitted_by=user)
+        if resubmission:
+            application.revision_requests.filter(resolved_at__isnull=True).update(resolved_at=now)
+        full.receipt_number = application.receipt_number
+        full.state = application.state
+        context = {**mail.application_context(full), "submitted_at": now.isoformat(),
+                   "version": number, "resubmission": resubmission}
+        mail.notify(event="applications_submitted", to=list(members_to_notify(application.organisation)),
+                    dedup_key=f"application:{application.pk}:submitted:{number}", context=context)
+    return SubmitResult(application, submitted=True)
+
+
+def application_withdraw(*, application_id: int, user, reason: str = "") -> Application:
+    """取下げ by the applicant, possible until a decision."""
+    with transaction.atomic():
+        application = _locked(application_id)
+        if application.state == State.WITHDRAWN:
+            return application
+        application_transition(application=application, to_state=State.WITHDRAWN, actor=Actor.APPLICANT,
+                               user=user, message=reason)
+        mail.notify(event="applications_withdrawn", to=list(members_to_notify(application.organisation)),
+                    dedup_key=f"application:{application.pk}:withdrawn",
+                    context={**mail.application_context(application), "reason": reason})
+    return application
+
+
+def application_return_for_revision(*, application_id: int, by, message: str, due_at: datetime,
+                                    now: datetime | None = None) -> RevisionRequest:
+    """差し戻し by staff: the applicant may edit and resubmit until `due_at`; they are mailed."""
+    now = _now(now)
+    if due_at <= now:
+        raise ApplicationError("再提出期限は現在より後の日時にしてください。")
+    if not message.strip():
+        raise ApplicationError("修正を依頼する内容を入力してください。")
+    with transaction.atomic():
+        application = _locked(application_id)
+        application_transition(application=application, to_state=State.RETURNED, actor=Actor.STAFF,
+                               user=by, message=message)
+        request = RevisionRequest.objects.create(application=application, message=message, due_at=due_at,
+                                                 requested_by=by)
+        mail.notify(event="applications_returned", to=list(members_to_notify(application.organisation)),
+                    dedup_key=f"revision:{request.pk}:requested",
+                    context={**mail.application_context(application), "message": message,
+                             "due_at": due_at.isoformat()})
+    return request
+
+
+def application_start_review(*, application_id: int, by=None, actor: str = Actor.STAFF) -> Application:
+    with transaction.atomic():
+        application = _locked(application_id)
+        application_transition(application=application, to_state=State.UNDER_REVIEW, actor=actor, user=by)
+    return application
+
+
+# --- Snapshots --------------------------------------------------------------------------------
+
+def application_snapshot(application: Application) -> dict:
+    """Everything submitted, as labelled JSON (an application from application_with_sections)."""
+    return {
+        "receipt_number": application.receipt_number or "",
+        "organisation": application.organisation.name,
+        "sections": [
+            {"key": view.key, "title": view.title,
+             "fields": [[label, value] for label, value in view.fields],
+             "tables": [{"title": t.title, "columns": t.columns, "rows": t.rows} for t in view.tables]}
+            for view in sections_for_display(application)
+        ],
+        "attachments": [[a.get_kind_display(), a.original_name, a.size] for a in application.attachments.all()],
+    }
+
+
+def _flatten(snapshot: dict) -> dict[tuple[str, str], str]:
+    flat = {}
+    for section in snapshot.get("sections", []):
+        for label, value in section["fields"]:
+            flat[(section["title"], label)] = value
+        for table in section["tables"]:
+            flat[(section["title"], table["title"])] = "\n".join(" / ".join(row) for row in table["rows"])
+    flat[("添付書類", "ファイル")] = "\n".join(f"{kind}: {name}" for kind, name, _size in
+                                           snapshot.get("attachments", []))
+    return flat
+
+
+def snapshot_diff(old: dict, new: dict) -> list[dict]:
+    """What changed between two submitted versions: one entry per changed answer, with a
+    line diff (difflib) for long texts."""
+    import difflib
+
+    before, after = _flatten(old), _flatten(new)
+    changes = []
+    for key in [*after.keys(), *[k for k in before if k not in after]]:
+        a, b = before.get(key, ""), after.get(key, "")
+        if a != b:
+            diff = list(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=1))[2:]
+            changes.append({"section": key[0], "label": key[1], "before": a, "after": b, "diff": diff})
+    return changes
