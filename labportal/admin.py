@@ -88,3 +88,86 @@ class LabAdmin(admin.ModelAdmin):
     @admin.display(description="経済産業局", ordering="region__prefecture__bureau__order")
     def bureau(self, lab):
         return lab.region.prefecture.bureau.short_name
+
+
+# --- The mail outbox and the clock (issue 3): read-only records; staff may resend failed mail.
+
+from django.contrib import messages  # noqa: E402
+from django.template.defaultfilters import linebreaksbr  # noqa: E402
+from django.utils.html import format_html  # noqa: E402
+
+from . import services  # noqa: E402
+from .models import ClockEvent, ClockLock, OutboxMail  # noqa: E402
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by services only: viewable, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The change list keeps the change permission, for actions; a record itself is read-only.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "event", "to", "subject", "state", "attempts", "sent_at"]
+    list_filter = ["state", "event", "created_at", "sent_at"]
+    search_fields = ["subject", "dedup_key", "recipient_user__email", "recipient_user__last_name"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    fieldsets = [
+        (None, {"fields": ["state", "delivery", "event", "to", "recipient_user", "full_text"]}),
+        ("送信の記録", {"fields": ["attempts", "last_error", "created_at", "claimed_at",
+                              "handed_over_at", "sent_at", "next_attempt_at"]}),
+        ("識別子と差し込み内容", {"fields": ["dedup_key", "message_id", "context"],
+                           "classes": ["collapse"]}),
+    ]
+    readonly_fields = ["state", "delivery", "event", "to", "recipient_user", "full_text", "attempts",
+                       "last_error", "created_at", "claimed_at", "handed_over_at", "sent_at",
+                       "next_attempt_at", "dedup_key", "message_id", "context"]
+
+    @admin.display(description="宛先")
+    def to(self, mail):
+        return ", ".join(mail.recipients)
+
+    @admin.display(description="件名と本文")
+    def full_text(self, mail):
+        return format_html("件名：{}<br><br>{}", mail.subject, linebreaksbr(mail.body))
+
+    @admin.display(description="送達")
+    def delivery(self, mail):
+        if mail.delivery_uncertain:
+            return "不明（SMTPサーバーへ渡した後に中断。受信者に確認してから再送してください）"
+        return {OutboxMail.State.SENT: "送信済み"}.get(mail.state, "未送信")
+
+    @admin.action(description="選択した「失敗」のメールを再送する", permissions=["change"])
+    def resend(self, request, queryset):
+        selected = list(queryset.values_list("pk", flat=True))
+        queued = services.outbox_resend(mail_ids=selected)
+        if queued:
+            self.message_user(request, f"{queued}件のメールを再送します（同じメールとして、もう一度送信を試みます）。",
+                              messages.SUCCESS)
+        if len(selected) > queued:
+            self.message_user(request, f"{len(selected) - queued}件は「失敗」ではないため再送しませんでした。",
+                              messages.WARNING)
+
+
+@admin.register(ClockEvent)
+class ClockEventAdmin(_ReadOnlyAdmin):
+    list_display = ["acted_at", "handler", "kind", "object_id", "due_at", "note"]
+    list_filter = ["handler", "kind", "acted_at"]
+    date_hierarchy = "acted_at"
+    readonly_fields = ["handler", "kind", "object_id", "due_at", "acted_at", "note"]
+
+
+@admin.register(ClockLock)
+class ClockLockAdmin(_ReadOnlyAdmin):
+    list_display = ["name", "last_started_at", "last_finished_at", "locked_until"]
+    readonly_fields = ["name", "holder", "locked_until", "last_started_at", "last_finished_at",
+                       "last_report"]

@@ -1,8 +1,9 @@
-"""Demo accounts and an open DX round, created once; passwords are printed once and stored nowhere."""
+"""Demo accounts, an open DX round and a round for the clock; passwords printed once, stored nowhere."""
 
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import BaseCommand
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 from labportal.models import Programme, Role, SelectionRound, User
 
 DEMO_DOMAIN = "labportal.example"
+CLOCK_DEMO_ROUND = 2  # the round the clock opens, reminds about and closes minutes after start-up
 DEMO_ACCOUNTS = [
     # (email local part, last name, first name, role, is_staff)
     ("staff", "事務局", "花子", Role.STAFF, True),
@@ -46,6 +48,7 @@ class Command(BaseCommand):
                 user.groups.add(Group.objects.get(name=role))
                 printed.append((role, user.email, password))
         self._demo_round()
+        self._clock_demo_round()
         if printed:
             self.stdout.write(self.style.WARNING(
                 "デモ用アカウント（パスワードはこの一度だけ表示します。忘れたら make demo-passwords）:"))
@@ -53,6 +56,24 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {role:<10} {email:<28} {password}")
         else:
             self.stdout.write("デモ用アカウントは作成済みです（パスワードの再発行: make demo-passwords）。")
+
+    def _clock_demo_round(self):
+        """第2弾: opens a minute after the first start-up and closes four minutes later, so that a
+        newcomer sees the clock open it, remind the applicants (the 1-day reminder is due at
+        once) and close it, with the mails under var/mail/ and in the admin's 送信メール."""
+        from labportal.templatetags.jp_dates import jp_datetime
+
+        now = timezone.now()
+        selection_round, created = SelectionRound.objects.get_or_create(
+            programme=Programme.objects.get(code="dx"), number=CLOCK_DEMO_ROUND,
+            defaults={"opens_at": now + timedelta(minutes=1), "closes_at": now + timedelta(minutes=5),
+                      "state": SelectionRound.State.PREPARING,
+                      "notes": "期限処理（時計）のデモ用の公募回です。起動の数分後に公募開始・締切となります。"})
+        if created:
+            self.stdout.write(self.style.SUCCESS(
+                f"デモ用の{selection_round.label}: {jp_datetime(selection_round.opens_at)}に公募開始、"
+                f"{jp_datetime(selection_round.closes_at)}に締切（{settings.CLOCK_SWEEP_SECONDS}秒ごとの"
+                "巡回で処理し、事務局への通知と申請者へのリマインダーを送ります）。"))
 
     def _demo_round(self):
         now = timezone.now()
