@@ -141,3 +141,11 @@ def fill_completely(application: Application):
     Participant.objects.create(application=application, name="北海道大学", kind=Participant.Kind.SCHOOL,
                                role="技術支援")
     return application
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth rate-limits mails per address in the cache: each test starts afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
