@@ -1,0 +1,529 @@
+"""Shared reads of the review app: who may see what, conflicts of interest, and the round's
+statistics computed in the database (per criterion, per application, per reviewer).
+
+The ranking costs the same number of queries for 3 applications as for 3,000: every figure
+comes from a grouped aggregate or a window function over the round's submitted scores; Python
+only arranges the rows (and sums at most one number per criterion into a z-score mean).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Min,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.aggregates import Aggregate
+from django.db.models.functions import Cast, Greatest, RowNumber, Sqrt
+from django.http import Http404
+
+from applications.models import Application, BasicInfoSection, Membership
+from labportal.models import Lab, Region, Role, SelectionRound, User
+
+from .models import (
+    AssignedReview,
+    ConflictOfInterest,
+    CriteriaSet,
+    Criterion,
+    Decision,
+    Review,
+    RoundReviewSettings,
+    Score,
+)
+
+AppState = Application.State
+# Applications a round's review deals with: submitted, under review, returned or decided.
+RANKED_STATES = (AppState.SUBMITTED, AppState.UNDER_REVIEW, AppState.RETURNED, AppState.SELECTED,
+                 AppState.NOT_SELECTED)
+# Applications that can still be assigned, scored and decided.
+REVIEWABLE_STATES = (AppState.SUBMITTED, AppState.UNDER_REVIEW, AppState.RETURNED)
+
+
+# --- People -----------------------------------------------------------------------------------
+
+def reviewers() -> QuerySet[User]:
+    """Active reviewers: staff flag (they use the admin) and the reviewer group."""
+    return (User.objects.filter(is_active=True, is_staff=True, groups__name=Role.REVIEWER)
+            .distinct().order_by("pk"))
+
+
+def is_reviewer(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff
+                and user.groups.filter(name=Role.REVIEWER).exists())
+
+
+def manages_reviews(user) -> bool:
+    """Staff (事務局) and superusers: everything of every round; reviewers: their own only."""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("review.manage_reviews"))
+
+
+# --- Access -----------------------------------------------------------------------------------
+
+def reviewer_can_see_application(user, application) -> bool:
+    """True if `user` is a reviewer assigned to `application` (and has not withdrawn from it).
+
+    The applications app's attachment download view asks this before refusing a user who is
+    not a member of the applicant organisation, so reviewers can open the attachments they
+    review — and nothing else."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    application_id = getattr(application, "pk", application)
+    return Review.objects.filter(
+        reviewer=user, application_id=application_id, state__in=Review.ACTIVE_STATES,
+        reviewer__groups__name=Role.REVIEWER).exists()
+
+
+def reviews_of_reviewer(user) -> QuerySet[AssignedReview]:
+    """A reviewer's own assignments, with what their list shows, in one query."""
+    return (AssignedReview.objects
+            .filter(reviewer=user, state__in=Review.ACTIVE_STATES,
+                    application__state__in=RANKED_STATES)
+            .select_related("application__organisation", "application__basic",
+                            "application__selection_round__programme"))
+
+
+def review_for_reviewer(user, pk) -> AssignedReview:
+    """The review `pk` if it is one of `user`'s own, else Http404 (like a missing one)."""
+    try:
+        return reviews_of_reviewer(user).get(pk=pk)
+    except (Review.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def lab_mark_allowed(user, lab: Lab) -> bool:
+    """An active member of the organisation whose application became `lab` may download its mark."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return Decision.objects.filter(
+        lab=lab, announced_at__isnull=False,
+        application__organisation__memberships__user=user,
+        application__organisation__memberships__state=Membership.State.ACTIVE).exists()
+
+
+# --- Rounds and criteria ----------------------------------------------------------------------
+
+def round_settings(selection_round: SelectionRound) -> RoundReviewSettings | None:
+    try:
+        return (RoundReviewSettings.objects.select_related("criteria_set", "selection_round__programme")
+                .get(selection_round=selection_round))
+    except RoundReviewSettings.DoesNotExist:
+        return None
+
+
+def default_criteria_set(programme) -> CriteriaSet | None:
+    """The programme's published set of the highest version, else its highest version."""
+    return (CriteriaSet.objects.filter(programme=programme)
+            .order_by("-is_published", "-version").first())
+
+
+def criteria_of(criteria_set: CriteriaSet) -> list[Criterion]:
+    return list(criteria_set.criteria.order_by("order"))
+
+
+def reviewable_applications(selection_round: SelectionRound) -> QuerySet[Application]:
+    return (Application.objects.filter(selection_round=selection_round, state__in=REVIEWABLE_STATES)
+            .select_related("organisation", "basic").order_by("receipt_seq", "pk"))
+
+
+def reviewer_loads(selection_round: SelectionRound, reviewer_ids: Iterable[int]) -> dict[int, int]:
+    """{reviewer id: active reviews in the round} for the given reviewers (one query)."""
+    ids = list(reviewer_ids)
+    counts = dict(Review.objects.filter(application__selection_round=selection_round,
+                                        reviewer_id__in=ids, state__in=Review.ACTIVE_STATES)
+                  .values_list("reviewer_id").annotate(n=Count("id")).values_list("reviewer_id", "n"))
+    return {pk: counts.get(pk, 0) for pk in ids}
+
+
+def applications_needing_reviewers(selection_round: SelectionRound) -> QuerySet[Application]:
+    """Reviewable applications with fewer active reviews than the round asks for (one query):
+    after a reviewer withdrew for a conflict, these are flagged for reassignment."""
+    settings_ = round_settings(selection_round)
+    wanted = settings_.reviewers_per_application if settings_ else 1
+    return (reviewable_applications(selection_round)
+            .annotate(active_reviews=Count("reviews", filter=Q(reviews__state__in=Review.ACTIVE_STATES)),
+                      recused_reviews=Count("reviews", filter=Q(reviews__state=Review.State.RECUSED)))
+            .filter(active_reviews__lt=wanted))
+
+
+# --- Conflicts of interest ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _RegionInfo:
+    pk: int
+    kind: str
+    prefecture_id: int
+    name: str
+    member_ids: frozenset
+
+
+def _application_regions(application_ids: list[int]) -> dict[int, set[int]]:
+    """{application id: ids of its regions (the organisation's and those of 基本情報)}; 2 queries."""
+    regions: dict[int, set[int]] = defaultdict(set)
+    rows = Application.objects.filter(pk__in=application_ids).values_list(
+        "pk", "organisation__regions")
+    for pk, region_id in rows:
+        if region_id:
+            regions[pk].add(region_id)
+    basic = BasicInfoSection.regions.through.objects.filter(
+        basicinfosection__application_id__in=application_ids).values_list(
+        "basicinfosection__application_id", "region_id")
+    for pk, region_id in basic:
+        regions[pk].add(region_id)
+    return regions
+
+
+def _region_infos(region_ids: set[int]) -> dict[int, _RegionInfo]:
+    members = defaultdict(set)
+    for collaboration_id, member_id in Region.members.through.objects.filter(
+            from_region_id__in=region_ids).values_list("from_region_id", "to_region_id"):
+        members[collaboration_id].add(member_id)
+    return {pk: _RegionInfo(pk, kind, prefecture_id, name, frozenset(members[pk]))
+            for pk, kind, prefecture_id, name in Region.objects.filter(pk__in=region_ids)
+            .values_list("pk", "kind", "prefecture_id", "name")}
+
+
+def _region_conflicts(declared: _RegionInfo, region: _RegionInfo) -> bool:
+    if declared.pk == region.pk or declared.pk in region.member_ids:
+        return True
+    return declared.kind == Region.Kind.PREFECTURE and declared.prefecture_id == region.prefecture_id
+
+
+def conflicts_between(reviewer_ids: Iterable[int], application_ids: Iterable[int]) -> dict[tuple[int, int], str]:
+    """{(reviewer id, application id): reason} for every conflicted pair, in a fixed number of
+    queries: a declared organisation, a declared region (a prefecture covers its regions, a
+    collaboration its members), or a review of it the reviewer withdrew from."""
+    reviewer_ids, application_ids = list(reviewer_ids), list(application_ids)
+    if not reviewer_ids or not application_ids:
+        return {}
+    conflicts = list(ConflictOfInterest.objects.filter(reviewer_id__in=reviewer_ids)
+                     .select_related("organisation").order_by("pk"))
+    organisations = dict(Application.objects.filter(pk__in=application_ids)
+                         .values_list("pk", "organisation_id"))
+    app_regions = _application_regions(application_ids) if any(c.region_id for c in conflicts) else {}
+    infos = _region_infos({c.region_id for c in conflicts if c.region_id}
+                          | {r for regions in app_regions.values() for r in regions})
+    found: dict[tuple[int, int], str] = {}
+    for conflict in conflicts:
+        for application_id in application_ids:
+            key = (conflict.reviewer_id, application_id)
+            if key in found:
+                continue
+            if conflict.organisation_id and organisations.get(application_id) == conflict.organisation_id:
+                found[key] = f"申請主体「{conflict.organisation.name}」との利害関係"
+            elif conflict.region_id:
+                declared = infos[conflict.region_id]
+                hits = [infos[r] for r in app_regions.get(application_id, ()) if r in infos
+                        and _region_conflicts(declared, infos[r])]
+                if hits:
+                    found[key] = f"地域「{declared.name}」との利害関係（対象地域: {hits[0].name}）"
+            if key in found and conflict.reason:
+                found[key] += f"：{conflict.reason}"
+    for reviewer_id, application_id in Review.objects.filter(
+            reviewer_id__in=reviewer_ids, application_id__in=application_ids,
+            state=Review.State.RECUSED).values_list("reviewer_id", "application_id"):
+        found.setdefault((reviewer_id, application_id), "この申請の審査を利害関係により辞退済み")
+    return found
+
+
+def conflict_reason(reviewer, application) -> str | None:
+    """Why `reviewer` must not review `application`, or None."""
+    return conflicts_between([reviewer.pk], [application.pk]).get((reviewer.pk, application.pk))
+
+
+# --- Other reviewers' work ---------------------------------------------------------------------
+
+def reviewer_aliases(application_id: int) -> dict[int, str]:
+    """{reviewer id: 審査員A, 審査員B…} in the order of assignment: stable for one application."""
+    ids = Review.objects.filter(application_id=application_id).order_by("assigned_at", "pk") \
+        .values_list("reviewer_id", flat=True)
+    return {pk: f"審査員{chr(ord('A') + i)}" if i < 26 else f"審査員{i + 1}" for i, pk in enumerate(ids)}
+
+
+def other_reviews_visible_to(review: Review, settings_: RoundReviewSettings | None) -> list[Review] | None:
+    """Other submitted reviews of the same application that `review`'s reviewer may read, or
+    None when the round's setting hides them (never, or not before their own submission)."""
+    if settings_ is None or settings_.other_reviews_visibility == RoundReviewSettings.Visibility.NEVER:
+        return None
+    if review.state != Review.State.SUBMITTED:
+        return None
+    others = list(Review.objects.filter(application_id=review.application_id, state=Review.State.SUBMITTED)
+                  .exclude(pk=review.pk).select_related("reviewer")
+                  .prefetch_related(Prefetch("scores", queryset=Score.objects.select_related("criterion")
+                                             .order_by("criterion__order")))
+                  .order_by("assigned_at", "pk"))
+    aliases = None if settings_.reviewer_names_visible else reviewer_aliases(review.application_id)
+    for other in others:
+        other.shown_name = other.reviewer.display_name if aliases is None else aliases[other.reviewer_id]
+    return others
+
+
+# --- Statistics of a round ---------------------------------------------------------------------
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set median: percentile_cont(0.5) WITHIN GROUP (ORDER BY x)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+    allow_distinct = False
+
+
+class WindowOver(Func):
+    """An aggregate function used as a window over a grouped query's aggregates, e.g.
+    SUM(AVG(x)) OVER (PARTITION BY …): Django's Sum refuses an aggregate argument, SQL does not."""
+
+    window_compatible = True
+    output_field = FloatField()
+
+    def __init__(self, function, expression, **extra):
+        super().__init__(expression, function=function, **extra)
+
+
+def _float(expression):
+    return Cast(expression, FloatField())
+
+
+def _population_sd(mean_sq, mean):
+    # sqrt(avg(x²) − avg(x)²): population standard deviation; SQLite has no STDDEV. Greatest
+    # keeps rounding from taking the root of a tiny negative number.
+    return Sqrt(Greatest(ExpressionWrapper(mean_sq - mean * mean, output_field=FloatField()), Value(0.0)))
+
+
+def _submitted_scores(selection_round: SelectionRound) -> QuerySet[Score]:
+    return Score.objects.filter(review__application__selection_round=selection_round,
+                                review__application__state__in=RANKED_STATES,
+                                review__state=Review.State.SUBMITTED, value__isnull=False)
+
+
+def criterion_statistics(selection_round: SelectionRound) -> list[dict]:
+    """Per (application, criterion), over submitted reviews: n, mean, min, max, spread (population
+    standard deviation) and, as windows over the application, its weighted total (Σ weight ×
+    mean of the non-bonus criteria) and bonus (the same over bonus criteria). One query."""
+    mean = Avg(_float("value"))
+    weighted_mean = F("criterion__weight") * mean
+    return list(
+        _submitted_scores(selection_round)
+        .values("review__application_id", "criterion_id", "criterion__weight", "criterion__is_bonus",
+                "criterion__scale_min", "criterion__scale_max")
+        .annotate(
+            n=Count("id"),
+            mean=mean,
+            low=Min("value"),
+            high=Max("value"),
+            spread=_population_sd(Avg(_float(F("value") * F("value"))), mean),
+            weighted_total=Window(WindowOver("SUM", Case(
+                When(criterion__is_bonus=False, then=weighted_mean), default=Value(0.0),
+                output_field=FloatField())), partition_by=[F("review__application_id")]),
+            bonus=Window(WindowOver("SUM", Case(
+                When(criterion__is_bonus=True, then=weighted_mean), default=Value(0.0),
+                output_field=FloatField())), partition_by=[F("review__application_id")]),
+        )
+        .order_by("review__application_id", "criterion_id"))
+
+
+def criterion_medians(selection_round: SelectionRound) -> dict[tuple[int, int], float]:
+    """{(application id, criterion id): median of submitted scores}, in one query: PostgreSQL's
+    percentile_cont; elsewhere the one or two middle rows found by window functions."""
+    scores = _submitted_scores(selection_round)
+    if connection.vendor == "postgresql":
+        return {(row["review__application_id"], row["criterion_id"]): row["median"] for row in
+                scores.values("review__application_id", "criterion_id")
+                .annotate(median=PercentileCont(_float("value")))}
+    partition = [F("review__application_id"), F("criterion_id")]
+    middle = (scores.annotate(position=Window(RowNumber(), partition_by=partition, order_by=F("value").asc()),
+                              count=Window(Count("id"), partition_by=partition))
+              .filter(Q(position=(F("count") + 1) / 2) | Q(position=(F("count") + 2) / 2))
+              .values_list("review__application_id", "criterion_id", "value"))
+    values = defaultdict(list)
+    for application_id, criterion_id, value in middle:
+        values[(application_id, criterion_id)].append(value)
+    return {key: sum(found) / len(found) for key, found in values.items()}
+
+
+def review_totals(selection_round: SelectionRound) -> list[dict]:
+    """Per submitted review: its weighted total (non-bonus criteria) and, as windows over its
+    reviewer's submitted reviews in the round, the reviewer's count, mean and spread of totals.
+    One query; the z-score of a review is (total − reviewer mean) / reviewer spread."""
+    total = Sum(F("scores__criterion__weight") * _float("scores__value"),
+                filter=Q(scores__criterion__is_bonus=False, scores__value__isnull=False))
+    by_reviewer = {"partition_by": [F("reviewer_id")]}
+    return list(
+        Review.objects.filter(application__selection_round=selection_round,
+                              application__state__in=RANKED_STATES, state=Review.State.SUBMITTED)
+        .values("pk", "application_id", "reviewer_id", "reviewer__last_name", "reviewer__first_name",
+                "reviewer__email")
+        .annotate(
+            total=total,
+            reviewer_n=Window(WindowOver("COUNT", total), **by_reviewer),
+            reviewer_mean=Window(WindowOver("AVG", total), **by_reviewer),
+            reviewer_spread=_population_sd(Window(WindowOver("AVG", total * total), **by_reviewer),
+                                           Window(WindowOver("AVG", total), **by_reviewer)),
+        )
+        .order_by("reviewer_id", "application_id"))
+
+
+@dataclass
+class CriterionCell:
+    criterion: Criterion
+    n: int = 0
+    mean: float | None = None
+    median: float | None = None
+    spread: float | None = None
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def disagreement(self) -> float:
+        """(max − min) as a share of the criterion's scale: 0 when one reviewer or none."""
+        if self.n < 2 or self.low is None:
+            return 0.0
+        return (self.high - self.low) / (self.criterion.scale_max - self.criterion.scale_min)
+
+
+@dataclass
+class RankingRow:
+    application: Application
+    cells: list[CriterionCell]
+    assigned: int = 0
+    submitted: int = 0
+    weighted_total: float | None = None
+    bonus: float | None = None
+    z_score: float | None = None
+    disagreement: bool = False
+    rank: int | None = None
+    z_rank: int | None = None
+
+    @property
+    def total(self) -> float | None:
+        """総合点: the weighted total plus the bonus (what the ranking sorts by)."""
+        if self.weighted_total is None:
+            return None
+        return self.weighted_total + (self.bonus or 0.0)
+
+    @property
+    def decision(self):
+        return getattr(self.application, "decision", None)
+
+
+@dataclass
+class ReviewerStats:
+    reviewer_id: int
+    name: str
+    email: str
+    n: int
+    mean: float
+    spread: float
+    offset: float = 0.0  # mean − the mean of every submitted review: < 0 harsh, > 0 lenient
+
+
+@dataclass
+class Ranking:
+    selection_round: SelectionRound
+    settings: RoundReviewSettings | None
+    criteria: list[Criterion]
+    rows: list[RankingRow]
+    reviewers: list[ReviewerStats] = field(default_factory=list)
+    review_rows: list[dict] = field(default_factory=list)
+
+    @property
+    def by_z_score(self) -> list[RankingRow]:
+        return sorted(self.rows, key=lambda r: (r.z_rank is None, r.z_rank or 0, r.application.pk))
+
+
+def ranked_applications(selection_round: SelectionRound) -> QuerySet[Application]:
+    return (Application.objects.filter(selection_round=selection_round, state__in=RANKED_STATES)
+            .select_related("organisation", "basic", "decision")
+            .annotate(assigned_count=Count("reviews", filter=Q(reviews__state__in=Review.ACTIVE_STATES)),
+                      submitted_count=Count("reviews", filter=Q(reviews__state=Review.State.SUBMITTED)))
+            .order_by("receipt_seq", "pk"))
+
+
+def round_ranking(selection_round: SelectionRound) -> Ranking:
+    """Every application of the round that is in review or decided, with its statistics, ranked
+    by 総合点 (weighted total + bonus) and by the mean z-score of its reviews. A fixed number of
+    queries: settings, criteria, applications, criterion statistics, medians, review totals."""
+    settings_ = round_settings(selection_round)
+    criteria = criteria_of(settings_.criteria_set) if settings_ else []
+    applications = list(ranked_applications(selection_round))
+    if settings_ is None:
+        return Ranking(selection_round, None, [], [RankingRow(a, [], a.assigned_count, a.submitted_count)
+                                                   for a in applications])
+    statistics = defaultdict(dict)
+    totals: dict[int, tuple[float, float]] = {}
+    for row in criterion_statistics(selection_round):
+        statistics[row["review__application_id"]][row["criterion_id"]] = row
+        totals[row["review__application_id"]] = (row["weighted_total"], row["bonus"])
+    medians = criterion_medians(selection_round)
+    reviews = review_totals(selection_round)
+    z_scores = defaultdict(list)
+    reviewer_stats: dict[int, ReviewerStats] = {}
+    for review in reviews:
+        spread = review["reviewer_spread"] or 0.0
+        review["z_score"] = 0.0 if spread < 1e-9 else (review["total"] - review["reviewer_mean"]) / spread
+        z_scores[review["application_id"]].append(review["z_score"])
+        reviewer_stats.setdefault(review["reviewer_id"], ReviewerStats(
+            review["reviewer_id"],
+            f"{review['reviewer__last_name']} {review['reviewer__first_name']}".strip() or review["reviewer__email"],
+            review["reviewer__email"], review["reviewer_n"], review["reviewer_mean"], spread))
+    if reviews:
+        overall = sum(r["total"] for r in reviews) / len(reviews)
+        for stats in reviewer_stats.values():
+            stats.offset = stats.mean - overall
+    threshold = float(settings_.disagreement_threshold)
+    rows = []
+    for application in applications:
+        cells = []
+        for criterion in criteria:
+            found = statistics[application.pk].get(criterion.pk)
+            cell = CriterionCell(criterion)
+            if found:
+                cell = CriterionCell(criterion, found["n"], found["mean"],
+                                     medians.get((application.pk, criterion.pk)), found["spread"],
+                                     found["low"], found["high"])
+            cells.append(cell)
+        weighted_total, bonus = totals.get(application.pk, (None, None))
+        zs = z_scores.get(application.pk)
+        rows.append(RankingRow(
+            application, cells, application.assigned_count, application.submitted_count,
+            weighted_total, bonus, sum(zs) / len(zs) if zs else None,
+            any(cell.disagreement >= threshold - 1e-9 for cell in cells)))
+    _rank(rows, key=lambda r: r.total, attribute="rank")
+    _rank(rows, key=lambda r: r.z_score, attribute="z_rank")
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.receipt_seq or 0, r.application.pk))
+    return Ranking(selection_round, settings_, criteria, rows,
+                   sorted(reviewer_stats.values(), key=lambda s: s.reviewer_id), reviews)
+
+
+def _rank(rows: list[RankingRow], *, key, attribute: str) -> None:
+    """Competition ranking (1, 2, 2, 4) by `key` descending, rounded to 6 places so that sums of
+    the same scores in another order tie; rows without a value get None."""
+    scored = sorted((r for r in rows if key(r) is not None), key=lambda r: -round(key(r), 6))
+    previous, rank = None, 0
+    for position, row in enumerate(scored, start=1):
+        value = round(key(row), 6)
+        if value != previous:
+            rank, previous = position, value
+        setattr(row, attribute, rank)
+
+
+def as_decimal(value: float | None, places: int = 2) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(round(value, places)))
