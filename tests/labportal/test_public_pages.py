@@ -135,3 +135,22 @@ def test_opendata_json_and_csv_agree(client):
 
 def test_healthz_answers_ok(client):
     assert client.get("/healthz").content == b"ok"
+
+
+def test_home_lists_an_open_round_with_its_deadline_in_japanese(client):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from labportal.models import Programme, SelectionRound
+
+    jst = ZoneInfo("Asia/Tokyo")
+    SelectionRound.objects.create(
+        programme=Programme.objects.get(code="dx"), number=9, state=SelectionRound.State.OPEN,
+        opens_at=datetime.datetime(2026, 3, 1, 9, 0, tzinfo=jst),
+        closes_at=datetime.datetime(2026, 4, 1, 17, 0, tzinfo=jst))
+    with time_machine.travel(datetime.datetime(2026, 3, 25, 12, 0, tzinfo=jst), tick=False):
+        content = client.get(reverse("home")).content.decode()
+    assert "地域DX推進ラボ 第9弾" in content
+    assert "2026年4月1日（水）17:00" in content
