@@ -49,6 +49,7 @@ class Command(BaseCommand):
                 printed.append((role, user.email, password))
         self._demo_round()
         self._clock_demo_round()
+        self._demo_organisations()
         if printed:
             self.stdout.write(self.style.WARNING(
                 "デモ用アカウント（パスワードはこの一度だけ表示します。忘れたら make demo-passwords）:"))
@@ -81,3 +82,33 @@ class Command(BaseCommand):
             programme=Programme.objects.get(code="dx"), number=1,
             defaults={"opens_at": now - timedelta(days=1), "closes_at": now + timedelta(days=30),
                       "state": SelectionRound.State.OPEN, "notes": "デモ用の公募回です。"})
+
+    def _demo_organisations(self):
+        """札幌市 and 会津若松市 as the two demo applicants' organisations, and a draft of 札幌市's
+        application in the open round (applications app)."""
+        from applications import services as application_services
+        from applications.models import Application, Membership, Organisation
+        from labportal.models import Region
+
+        for local_part, name in (("sapporo", "札幌市"), ("aizu", "会津若松市")):
+            user = User.objects.get(email=demo_email(local_part))
+            organisation, created = Organisation.objects.get_or_create(
+                name=name, defaults={"kind": Organisation.Kind.MUNICIPALITY,
+                                     "status": Organisation.Status.CONFIRMED, "confirmed_at": timezone.now(),
+                                     "created_by": user, "department": "デモ用の部署"})
+            if created:
+                organisation.regions.set(Region.objects.filter(name=name, kind=Region.Kind.MUNICIPALITY))
+            Membership.objects.get_or_create(user=user, organisation=organisation, defaults={
+                "role": Membership.Role.ADMIN, "state": Membership.State.ACTIVE, "approved_at": timezone.now()})
+        sapporo = Organisation.objects.get(name="札幌市")
+        selection_round = SelectionRound.objects.get(programme__code="dx", number=1)
+        if selection_round.is_accepting() and not Application.objects.filter(organisation=sapporo).exists():
+            application = application_services.application_create(
+                organisation=sapporo, selection_round=selection_round,
+                user=User.objects.get(email=demo_email("sapporo")))
+            basic = application.basic
+            basic.lab_name = "札幌市地域DX推進ラボ（デモ）"
+            basic.implementing_body = "札幌市DX推進協議会"
+            basic.contact_name = "札幌 太郎"
+            basic.contact_kana = "サッポロ タロウ"
+            basic.save()
