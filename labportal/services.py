@@ -465,6 +465,10 @@ def lab_create_dx_from_iot(*, iot_lab, selection_round: SelectionRound, implemen
         existing = Lab.objects.filter(predecessor=locked).first()
         if existing is not None:
             return existing
+        if Lab.objects.filter(programme=selection_round.programme, region_id=locked.region_id,
+                              name=locked.name).exists():
+            raise ValueError(f"台帳に同じ地域・名称の地域DX推進ラボ（{locked.name}）が既にあります。"
+                             "台帳を確認してから承認してください。")
         dx_lab = Lab.objects.create(
             name=locked.name, region_id=locked.region_id, programme=selection_round.programme,
             selection_round=selection_round, selected_on=selected_on or timezone.localdate(),

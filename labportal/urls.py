@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("applications.account_urls")),  # django-allauth, with our URL names
     path("applications/", include("applications.urls")),
+    path("transition/", include("transition.urls")),
     path("", include("labportal.public_urls")),
 ]

@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class TransitionConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "transition"
     verbose_name = "IoTラボからDXラボへの移行"
+
+    def ready(self):
+        from labportal.models import Lab
+
+        from . import deadlines  # noqa: F401 - registers the transition's deadline handlers
+        from .signals import give_new_iot_lab_its_record
+
+        # A lab added to the register later (第7弾, or by staff) gets its record at once; labs
+        # created without signals (bulk loads) get theirs at the next sweep (deadlines.RECORDS).
+        post_save.connect(give_new_iot_lab_its_record, sender=Lab,
+                          dispatch_uid="transition.give_new_iot_lab_its_record")

@@ -1,0 +1,180 @@
+"""Factories and helpers of the transition tests: a policy whose period has started, the IoT lab
+of 会津若松市 linked to its organisation, a plan filled in completely. Times in Asia/Tokyo."""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+import factory
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from applications.models import (
+    Activity,
+    Initiative,
+    Kpi,
+    Membership,
+    Organisation,
+    Participant,
+    Quadrant,
+    RoadmapItem,
+)
+from labportal.models import Lab, Region, Role, User
+from transition import services
+from transition.models import TransitionPolicy, TransitionRequest
+
+JST = ZoneInfo("Asia/Tokyo")
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"tr-person{n}@city.example.jp")
+    last_name = "移行"
+    first_name = factory.Sequence(lambda n: f"太郎{n}")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=extracted or Role.APPLICANT))
+
+
+class StaffFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"tr-staff{n}@example.go.jp")
+    last_name = "事務局"
+    is_staff = True
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=Role.STAFF))
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"テスト市{n}")
+    kind = Organisation.Kind.MUNICIPALITY
+    status = Organisation.Status.CONFIRMED
+    department = "企画政策部"
+    phone = "0242-39-1111"
+
+
+def member_of(organisation, **kwargs) -> User:
+    user = UserFactory(**kwargs)
+    Membership.objects.create(user=user, organisation=organisation, state=Membership.State.ACTIVE,
+                              role=Membership.Role.ADMIN)
+    return user
+
+
+def jst(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=JST)
+
+
+def make_policy(*, starts_on=None, ends_on=None, procedure=TransitionPolicy.Procedure.PLAN_CHANGE,
+                end_state=TransitionPolicy.EndState.ABOLISH, effective_from=None, offsets=None,
+                name="移行方針（テスト）") -> TransitionPolicy:
+    today = timezone.localdate()
+    policy = TransitionPolicy(
+        name=name, effective_from=effective_from or timezone.now() - datetime.timedelta(days=400),
+        period_starts_on=starts_on or today - datetime.timedelta(days=365),
+        period_ends_on=ends_on or today + datetime.timedelta(days=730),
+        procedure=procedure, end_state=end_state,
+        reminder_offsets_days=[180, 90, 30, 7] if offsets is None else offsets)
+    return services.policy_save(policy=policy)
+
+
+def iot_lab(name="会津若松市") -> Lab:
+    return Lab.objects.get(programme__code="iot", name=name)
+
+
+def request_of(lab: Lab) -> TransitionRequest:
+    return TransitionRequest.objects.get(lab=lab)
+
+
+def fill_plan(request: TransitionRequest) -> TransitionRequest:
+    """Answer every required item of the plan, as a careful organisation would."""
+    application = request.application
+    basic = application.basic
+    basic.lab_name = f"{request.lab.name}地域DX推進ラボ"
+    basic.implementing_body = "会津若松市DX推進協議会"
+    basic.implementing_body_members = "会津若松市、会津大学、会津若松商工会議所"
+    basic.contact_name = "会津 次郎"
+    basic.contact_kana = "アイヅ ジロウ"
+    basic.contact_department = "企画政策部"
+    basic.contact_phone = "0242-39-1111"
+    basic.contact_email = "dx@city.aizuwakamatsu.example.jp"
+    basic.save()
+    basic.regions.set([request.lab.region])
+    direction = application.direction
+    direction.vision, direction.goals, direction.process = "ビジョン", "目標", "プロセス"
+    direction.save()
+    Kpi.objects.create(application=application, indicator="DX支援件数", current_value="10件",
+                       target_value="100件", target_fiscal_year=2028)
+    RoadmapItem.objects.create(application=application, fiscal_year=2026, plan="相談窓口の開設")
+    regionality = application.regionality
+    regionality.regional_issues, regionality.target_industries = "人手不足", "製造業"
+    regionality.save()
+    regionality.initiatives.set(Initiative.objects.filter(code="1"))
+    innovation = application.innovation
+    innovation.activity_plan = "相談窓口と専門家派遣を行う。"
+    innovation.save()
+    innovation.quadrants.set(Quadrant.objects.filter(code="II"))
+    innovation.activities.set(Activity.objects.all()[:2])
+    commitment = application.commitment
+    commitment.municipality_role, commitment.funding_plan = "事務局を担う", "市の予算と会費"
+    commitment.returns, commitment.staffing = "会費収入", "専任職員2名"
+    commitment.save()
+    diversity = application.diversity
+    diversity.collaboration = "産学官の協議会"
+    diversity.save()
+    Participant.objects.create(application=application, name="会津大学", kind=Participant.Kind.SCHOOL,
+                               role="技術支援")
+    TransitionRequest.objects.filter(pk=request.pk).update(
+        changes_statement="地域全体（面）に加え、地域企業（点）の支援を始めます。")
+    request.refresh_from_db()
+    return request
+
+
+@pytest.fixture
+def policy(db):
+    return make_policy()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def organisation(db):
+    return OrganisationFactory(name="会津若松市")
+
+
+@pytest.fixture
+def member(organisation):
+    return member_of(organisation, email="aizu@city.example.jp")
+
+
+@pytest.fixture
+def transition_request(policy, organisation, member, staff):
+    """会津若松市's IoT lab, linked to its organisation by staff."""
+    return services.request_link_organisation(request=request_of(iot_lab()), organisation=organisation, by=staff)
+
+
+@pytest.fixture
+def drafted(transition_request, member):
+    """The request started (作成中) with its plan filled in completely."""
+    request = services.request_start(request=transition_request, user=member)
+    return fill_plan(request)
+
+
+@pytest.fixture
+def submitted(drafted, member):
+    return services.request_submit(request=drafted, user=member)

@@ -1,0 +1,75 @@
+"""Every lab's transition state as CSV (UTF-8 with BOM, for Excel) and as Excel (openpyxl)."""
+
+import csv
+import io
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from labportal.templatetags.jp_dates import fiscal_year, jp_datetime
+
+COLUMNS = [
+    "ラボID", "ラボ名", "都道府県", "経済産業局", "地域の種別", "IoTラボ選定回", "IoTラボ選定年月",
+    "移行の状態", "IoTラボの状態", "申請主体", "手続き", "作成開始", "提出日時", "決定日時", "決定年度",
+    "移行先DXラボID", "事務局からのメッセージ",
+]
+
+# Cells a spreadsheet would run as a formula (OWASP CSV injection).
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _row(request) -> list:
+    lab = request.lab
+    successor = getattr(lab, "successor", None)
+    return [
+        lab.pk, lab.name, lab.region.prefecture.name, lab.region.prefecture.bureau.name,
+        lab.region.get_kind_display(), lab.selection_round.label,
+        f"{lab.selected_on.year}年{lab.selected_on.month}月" if lab.selected_on else "",
+        request.get_state_display(), lab.get_status_display(),
+        request.organisation.name if request.organisation_id else "",
+        request.get_procedure_display() if request.procedure else "",
+        jp_datetime(request.started_at), jp_datetime(request.submitted_at), jp_datetime(request.decided_at),
+        fiscal_year(request.decided_at) if request.decided_at else "",
+        successor.pk if successor else "", request.decision_message,
+    ]
+
+
+def _safe(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def as_csv(requests) -> str:
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for request in requests:
+        writer.writerow(["" if v is None else _safe(v) for v in _row(request)])
+    return buffer.getvalue()
+
+
+def as_xlsx(requests) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "移行状況"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for request in requests:
+        sheet.append([_safe(v) for v in _row(request)])
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for index, title in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(title) * 2 + 4))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def filename(extension: str) -> str:
+    return f"transition-{timezone.localdate():%Y%m%d}.{extension}"
+
