@@ -296,6 +296,21 @@ class WindowOver(Func):
         super().__init__(expression, function=function, **extra)
 
 
+class WindowOverGroups(Window):
+    """A window over the groups of a grouped query (its partition columns are among the grouped
+    values): never a GROUP BY column itself, which Django would otherwise add by its alias."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+class OverGroups(ExpressionWrapper):
+    """An expression computed from windows over groups: likewise never grouped by."""
+
+    def get_group_by_cols(self):
+        return []
+
+
 def _float(expression):
     return Cast(expression, FloatField())
 
@@ -317,7 +332,7 @@ def criterion_statistics(selection_round: SelectionRound) -> list[dict]:
     standard deviation) and, as windows over the application, its weighted total (Σ weight ×
     mean of the non-bonus criteria) and bonus (the same over bonus criteria). One query."""
     mean = Avg(_float("value"))
-    weighted_mean = F("criterion__weight") * mean
+    weighted_mean = _float("criterion__weight") * mean
     return list(
         _submitted_scores(selection_round)
         .values("review__application_id", "criterion_id", "criterion__weight", "criterion__is_bonus",
@@ -328,10 +343,10 @@ def criterion_statistics(selection_round: SelectionRound) -> list[dict]:
             low=Min("value"),
             high=Max("value"),
             spread=_population_sd(Avg(_float(F("value") * F("value"))), mean),
-            weighted_total=Window(WindowOver("SUM", Case(
+            weighted_total=WindowOverGroups(WindowOver("SUM", Case(
                 When(criterion__is_bonus=False, then=weighted_mean), default=Value(0.0),
                 output_field=FloatField())), partition_by=[F("review__application_id")]),
-            bonus=Window(WindowOver("SUM", Case(
+            bonus=WindowOverGroups(WindowOver("SUM", Case(
                 When(criterion__is_bonus=True, then=weighted_mean), default=Value(0.0),
                 output_field=FloatField())), partition_by=[F("review__application_id")]),
         )
@@ -361,7 +376,7 @@ def review_totals(selection_round: SelectionRound) -> list[dict]:
     """Per submitted review: its weighted total (non-bonus criteria) and, as windows over its
     reviewer's submitted reviews in the round, the reviewer's count, mean and spread of totals.
     One query; the z-score of a review is (total − reviewer mean) / reviewer spread."""
-    total = Sum(F("scores__criterion__weight") * _float("scores__value"),
+    total = Sum(_float("scores__criterion__weight") * _float("scores__value"),
                 filter=Q(scores__criterion__is_bonus=False, scores__value__isnull=False))
     by_reviewer = {"partition_by": [F("reviewer_id")]}
     return list(
@@ -371,10 +386,11 @@ def review_totals(selection_round: SelectionRound) -> list[dict]:
                 "reviewer__email")
         .annotate(
             total=total,
-            reviewer_n=Window(WindowOver("COUNT", total), **by_reviewer),
-            reviewer_mean=Window(WindowOver("AVG", total), **by_reviewer),
-            reviewer_spread=_population_sd(Window(WindowOver("AVG", total * total), **by_reviewer),
-                                           Window(WindowOver("AVG", total), **by_reviewer)),
+            reviewer_n=WindowOverGroups(WindowOver("COUNT", total), **by_reviewer),
+            reviewer_mean=WindowOverGroups(WindowOver("AVG", total), **by_reviewer),
+            reviewer_spread=OverGroups(_population_sd(
+                WindowOverGroups(WindowOver("AVG", total * total), **by_reviewer),
+                WindowOverGroups(WindowOver("AVG", total), **by_reviewer)), output_field=FloatField()),
         )
         .order_by("reviewer_id", "application_id"))
 
