@@ -41,6 +41,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get(name=extracted or Role.APPLICANT))
+            self.save()  # the password set by the post-generation call above
 
 
 class StaffFactory(UserFactory):
@@ -52,6 +53,7 @@ class StaffFactory(UserFactory):
     def role(self, create, extracted, **kwargs):
         if create:
             self.groups.add(Group.objects.get(name=Role.STAFF))
+            self.save()
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
