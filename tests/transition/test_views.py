@@ -1,0 +1,202 @@
+"""The pages: the lab's organisation prepares and submits its plan change in the browser's
+forms; staff decide. Every page refuses the logged-out user, another organisation's member and
+the wrong role (404 for an organisation's request: the same answer as for a missing id)."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from applications.models import Application
+from labportal.models import Lab, Role
+from transition import services
+from transition.models import TransitionClaim, TransitionRequest
+
+from .conftest import OrganisationFactory, UserFactory, fill_plan, iot_lab, member_of, request_of
+
+pytestmark = pytest.mark.django_db
+State = TransitionRequest.State
+
+
+@pytest.fixture
+def stranger(db):
+    """A member of another organisation (会津若松市 is not theirs)."""
+    return member_of(OrganisationFactory(name="郡山市"), email="koriyama@city.example.jp")
+
+
+@pytest.fixture
+def reviewer(db):
+    user = UserFactory(email="reviewer@example.go.jp", is_staff=True, role=Role.REVIEWER)
+    user.groups.remove(Group.objects.get(name=Role.APPLICANT))
+    return user
+
+
+def organisation_pages(request):
+    pk = request.pk
+    return [("get", f"/transition/requests/{pk}/"), ("post", f"/transition/requests/{pk}/start/"),
+            ("get", f"/transition/requests/{pk}/statement/"), ("get", f"/transition/requests/{pk}/plan/basic/"),
+            ("post", f"/transition/requests/{pk}/plan/basic/"), ("get", f"/transition/requests/{pk}/plan/attachments/"),
+            ("post", f"/transition/requests/{pk}/submit/"), ("post", f"/transition/requests/{pk}/decline/")]
+
+
+def staff_pages(request):
+    return [("get", "/transition/dashboard/"), ("post", "/transition/dashboard/remind/"),
+            ("get", "/transition/dashboard/export.csv"), ("get", "/transition/dashboard/export.xlsx"),
+            ("get", f"/transition/staff/requests/{request.pk}/"),
+            ("post", f"/transition/staff/requests/{request.pk}/")]
+
+
+def test_organisation_pages_redirect_the_logged_out_to_login(drafted, client):
+    for method, url in organisation_pages(drafted):
+        response = getattr(client, method)(url)
+        assert (url, response.status_code, response["Location"].split("?")[0]) == (url, 302, "/accounts/login/")
+
+
+def test_organisation_pages_answer_404_to_another_organisation(drafted, stranger, client):
+    client.force_login(stranger)
+    for method, url in organisation_pages(drafted):
+        assert (url, getattr(client, method)(url).status_code) == (url, 404)
+    drafted.refresh_from_db()
+    assert drafted.state == State.DRAFT
+
+
+def test_organisation_pages_answer_404_to_staff_who_are_not_members(drafted, staff, client):
+    client.force_login(staff)
+    for method, url in organisation_pages(drafted):
+        assert (url, getattr(client, method)(url).status_code) == (url, 404)
+
+
+def test_organisation_pages_answer_404_for_a_missing_id(member, client):
+    client.force_login(member)
+    assert client.get("/transition/requests/999999/").status_code == 404
+
+
+def test_another_organisation_does_not_see_the_lab_in_its_list(drafted, stranger, client):
+    client.force_login(stranger)
+    response = client.get("/transition/")
+    assert response.context["requests"] == []
+
+
+def test_organisation_sees_its_lab_in_its_list(drafted, member, client):
+    client.force_login(member)
+    assert [r.lab.name for r in client.get("/transition/").context["requests"]] == ["会津若松市"]
+
+
+def test_staff_pages_redirect_the_logged_out_to_login(transition_request, client):
+    for method, url in staff_pages(transition_request):
+        response = getattr(client, method)(url)
+        assert (url, response.status_code) == (url, 302)
+
+
+def test_staff_pages_refuse_applicants_and_reviewers(transition_request, member, reviewer, client):
+    for user in (member, reviewer):
+        client.force_login(user)
+        for method, url in staff_pages(transition_request):
+            assert (user.email, url, getattr(client, method)(url).status_code) == (user.email, url, 403)
+
+
+def test_staff_pages_render_for_staff(transition_request, staff, client):
+    client.force_login(staff)
+    for method, url in staff_pages(transition_request):
+        if method == "get":
+            assert (url, client.get(url).status_code) == (url, 200)
+
+
+def _section_post(request, key, **fields):
+    application = Application.objects.get(pk=request.application_id)
+    section = getattr(application, key)
+    return {"version": section.version, **fields}
+
+
+def test_plan_change_end_to_end_through_the_pages(transition_request, member, staff, client):
+    client.force_login(member)
+    page = client.get(f"/transition/requests/{transition_request.pk}/").content.decode()
+    assert "変更計画書の作成を始める" in page
+    response = client.post(f"/transition/requests/{transition_request.pk}/start/")
+    assert response["Location"] == f"/transition/requests/{transition_request.pk}/plan/basic/"
+    request = fill_plan(request_of(iot_lab()))
+    TransitionRequest.objects.filter(pk=request.pk).update(changes_statement="")
+    data = _section_post(request, "direction", vision="新しいビジョン", goals="目標", process="手順",
+                         **{"kpis-TOTAL_FORMS": 0, "kpis-INITIAL_FORMS": 0, "roadmap-TOTAL_FORMS": 0,
+                            "roadmap-INITIAL_FORMS": 0})
+    kpi = request.application.kpis.get()
+    data.update({"kpis-TOTAL_FORMS": 1, "kpis-INITIAL_FORMS": 1, "kpis-0-id": kpi.pk, "kpis-0-indicator": "支援件数",
+                 "kpis-0-current_value": "10件", "kpis-0-target_value": "１００件", "kpis-0-target_fiscal_year": "２０２８"})
+    roadmap = request.application.roadmap_items.get()
+    data.update({"roadmap-TOTAL_FORMS": 1, "roadmap-INITIAL_FORMS": 1, "roadmap-0-id": roadmap.pk,
+                 "roadmap-0-fiscal_year": "2026", "roadmap-0-plan": "相談窓口"})
+    response = client.post(f"/transition/requests/{request.pk}/plan/direction/", data)
+    assert response.status_code == 302
+    request.application.direction.refresh_from_db()
+    assert request.application.direction.vision == "新しいビジョン"
+    response = client.post(f"/transition/requests/{request.pk}/statement/",
+                           {"changes_statement": "企業（点）の支援を加えます。", "version": 0})
+    assert response.status_code == 302
+    response = client.post(f"/transition/requests/{request.pk}/submit/", follow=True)
+    assert "移行申請（変更計画書）を提出しました" in response.content.decode()
+    client.force_login(staff)
+    page = client.get(f"/transition/staff/requests/{request.pk}/").content.decode()
+    assert "企業（点）の支援を加えます。" in page and "新しいビジョン" in page
+    response = client.post(f"/transition/staff/requests/{request.pk}/",
+                           {"decide": "1", "to_state": State.APPROVED, "message": ""})
+    assert response.status_code == 302
+    dx = Lab.objects.get(predecessor=iot_lab())
+    listing = client.get("/labs/", {"programme": "dx"}).content.decode()
+    assert f'href="/labs/{dx.pk}/"' in listing
+    detail = client.get(f"/labs/{dx.pk}/").content.decode()
+    assert "移行元" in detail and "第1弾" in detail and "2016年7月" in detail
+
+
+def test_section_save_two_tabs_keeps_the_later_text_and_says_why(drafted, member, client):
+    client.force_login(member)
+    url = f"/transition/requests/{drafted.pk}/plan/other/"
+    first = client.post(url, _section_post(drafted, "other", open_data="一つ目のタブ"))
+    assert first.status_code == 302
+    stale = client.post(url, {"version": 0, "open_data": "二つ目のタブ"})
+    assert stale.status_code == 409
+    assert "二つ目のタブ" in stale.content.decode() and "一つ目のタブ" in stale.content.decode()
+
+
+def test_staff_decision_refused_without_a_reason_for_rejection(submitted, staff, client):
+    client.force_login(staff)
+    response = client.post(f"/transition/staff/requests/{submitted.pk}/",
+                           {"decide": "1", "to_state": State.REJECTED, "message": ""})
+    assert response.status_code == 400
+    assert "理由" in response.content.decode()
+    submitted.refresh_from_db()
+    assert submitted.state == State.SUBMITTED
+
+
+def test_staff_decision_offers_only_the_allowed_moves(submitted, staff, client):
+    client.force_login(staff)
+    response = client.get(f"/transition/staff/requests/{submitted.pk}/")
+    choices = {value for value, _label in response.context["form"].fields["to_state"].choices}
+    assert choices == {State.APPROVED, State.RETURNED, State.REJECTED}  # no 再審査中 for a plan change
+
+
+def test_organisation_pages_render_for_the_member(drafted, member, client):
+    client.force_login(member)
+    for key in ("basic", "direction", "regionality", "innovation", "commitment", "diversity", "other"):
+        assert (key, client.get(f"/transition/requests/{drafted.pk}/plan/{key}/").status_code) == (key, 200)
+    for url in ("", "statement/", "plan/attachments/"):
+        assert (url, client.get(f"/transition/requests/{drafted.pk}/{url}").status_code) == (url, 200)
+    assert client.get("/transition/").status_code == 200
+
+
+def test_claim_then_staff_confirm_links_the_lab(stranger, staff, policy, client):
+    sendai = request_of(iot_lab("仙台市"))
+    client.force_login(stranger)
+    organisation = stranger.memberships.get().organisation
+    response = client.post("/transition/", {"request": sendai.pk, "organisation": organisation.pk,
+                                            "message": "当課がラボの事務局です。"})
+    assert response.status_code == 302
+    claim = TransitionClaim.objects.get()
+    services.claim_decide(claim=claim, confirm=True, by=staff)
+    sendai.refresh_from_db()
+    assert sendai.organisation == organisation
+    assert [r.lab.name for r in client.get("/transition/").context["requests"]] == ["仙台市"]
+
+
+def test_declared_not_moving_through_the_page(transition_request, member, client):
+    client.force_login(member)
+    client.post(f"/transition/requests/{transition_request.pk}/decline/", {"message": "継続しません"})
+    transition_request.refresh_from_db()
+    assert (transition_request.state, transition_request.decision_message) == (State.DECLINED, "継続しません")
