@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "applications",
     "review",
     "transition",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,8 @@ MIDDLEWARE = [
 
 # Server-Timing headers with the time and query count of each response (see labportal/middleware.py).
 SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
+# The benchmark's own pages (bench/views.py), routed only when set: `make bench` turns it on.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 ROOT_URLCONF = "labportal.urls"
 WSGI_APPLICATION = "labportal.wsgi.application"
