@@ -50,6 +50,7 @@ class Command(BaseCommand):
         self._demo_round()
         self._clock_demo_round()
         self._demo_organisations()
+        self._demo_transition()
         if printed:
             self.stdout.write(self.style.WARNING(
                 "デモ用アカウント（パスワードはこの一度だけ表示します。忘れたら make demo-passwords）:"))
@@ -112,3 +113,30 @@ class Command(BaseCommand):
             basic.contact_name = "札幌 太郎"
             basic.contact_kana = "サッポロ タロウ"
             basic.save()
+
+    def _demo_transition(self):
+        """A transition policy whose period has started (3 years, 計画変更手続きの提出のみ), and the IoT
+        lab of 会津若松市 linked to the demo organisation, so that aizu@labportal.example can
+        submit its plan change and staff can accept it (transition app, issue 6)."""
+        import datetime
+
+        from applications.models import Organisation
+        from labportal.models import Lab
+        from transition import services as transition_services
+        from transition.models import TransitionPolicy, TransitionRequest, add_years
+
+        if not TransitionPolicy.objects.exists():
+            today = timezone.localdate()
+            starts_on = today - datetime.timedelta(days=30)
+            transition_services.policy_save(policy=TransitionPolicy(
+                name="地方版IoT推進ラボからの移行方針（デモ）", effective_from=timezone.now() - timedelta(days=30),
+                iot_call_stops_on=starts_on - datetime.timedelta(days=1), dx_call_opens_on=starts_on,
+                period_starts_on=starts_on, period_ends_on=add_years(starts_on, 3) - datetime.timedelta(days=1),
+                procedure=TransitionPolicy.Procedure.PLAN_CHANGE, end_state=TransitionPolicy.EndState.ABOLISH,
+                notes="デモ用の移行方針です。"))
+        lab = Lab.objects.get(programme__code="iot", name="会津若松市")
+        request, _ = TransitionRequest.objects.get_or_create(lab=lab)
+        if request.organisation_id is None:
+            transition_services.request_link_organisation(
+                request=request, organisation=Organisation.objects.get(name="会津若松市"),
+                by=User.objects.get(email=demo_email("staff")))
