@@ -6,8 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+BENCH_SCALE ?= full
 
-.PHONY: install run test demo-passwords lock clean vendor-assets
+.PHONY: install run test bench demo-passwords lock clean vendor-assets
 
 install: $(STAMP)
 
@@ -24,6 +25,11 @@ run: install
 ## Run the test suite (PostgreSQL and Redis when they answer; REQUIRE_SERVICES=1 skips nothing).
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmark on PostgreSQL and Redis at national scale (BENCH_SCALE=small: CI's two-minute version).
+## Results: bench/results/<date>-<commit>.json and a Markdown table; see README "Performance".
+bench: install
+	$(PY) -m bench.run --scale $(BENCH_SCALE)
 
 ## Give the demo accounts new passwords, printed once.
 demo-passwords: install

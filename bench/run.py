@@ -47,7 +47,7 @@ FIXES = Path(__file__).resolve().parent / "fixes.json"
 VAR = ROOT / "var" / "bench"
 
 SCALES = {
-    "small": {"seed": ["--small"], "warmup": 5, "samples": 20, "load_seconds": 10, "minimal_seconds": 5,
+    "small": {"seed": ["--small"], "warmup": 3, "samples": 10, "load_seconds": 10, "minimal_seconds": 5,
               "mails": 100},
     "full": {"seed": [], "warmup": 10, "samples": 20, "load_seconds": 60, "minimal_seconds": 30, "mails": 1000},
 }
@@ -210,9 +210,14 @@ def ensure_database(url: str) -> None:
 
 def setup_django(env: dict) -> None:
     os.environ.update(env)
+    import logging
+
     import django
 
     django.setup()
+    # This process's own chatter (the SMTP server's, the services' INFO lines) would drown the report.
+    logging.getLogger().setLevel(logging.WARNING)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class QueryCounter:
