@@ -65,8 +65,10 @@ def reviewers() -> QuerySet[User]:
 
 
 def is_reviewer(user) -> bool:
+    """A reviewer in the admin: staff flag and the reviewer group's own permission (read from
+    the permission cache the admin fills anyway, so no query of its own)."""
     return bool(user.is_authenticated and user.is_active and user.is_staff
-                and user.groups.filter(name=Role.REVIEWER).exists())
+                and user.has_perm("review.score_assigned_reviews"))
 
 
 def manages_reviews(user) -> bool:
@@ -271,6 +273,8 @@ def other_reviews_visible_to(review: Review, settings_: RoundReviewSettings | No
     aliases = None if settings_.reviewer_names_visible else reviewer_aliases(review.application_id)
     for other in others:
         other.shown_name = other.reviewer.display_name if aliases is None else aliases[other.reviewer_id]
+        for score in other.scores.all():
+            score.shown_value = score.criterion.label_for(score.value) or "未採点"
     return others
 
 
@@ -437,6 +441,13 @@ class RankingRow:
     def decision(self):
         return getattr(self.application, "decision", None)
 
+    @property
+    def decidable(self) -> bool:
+        """A decision can be recorded or changed: in review, not returned, not announced."""
+        decision = self.decision
+        return (self.application.state in (AppState.SUBMITTED, AppState.UNDER_REVIEW)
+                and not (decision and decision.is_announced))
+
 
 @dataclass
 class ReviewerStats:
@@ -471,11 +482,12 @@ def ranked_applications(selection_round: SelectionRound) -> QuerySet[Application
             .order_by("receipt_seq", "pk"))
 
 
-def round_ranking(selection_round: SelectionRound) -> Ranking:
+def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSettings | None = None) -> Ranking:
     """Every application of the round that is in review or decided, with its statistics, ranked
     by 総合点 (weighted total + bonus) and by the mean z-score of its reviews. A fixed number of
-    queries: settings, criteria, applications, criterion statistics, medians, review totals."""
-    settings_ = round_settings(selection_round)
+    queries: settings (unless given), criteria, applications, criterion statistics, medians,
+    review totals."""
+    settings_ = settings_ or round_settings(selection_round)
     criteria = criteria_of(settings_.criteria_set) if settings_ else []
     applications = list(ranked_applications(selection_round))
     if settings_ is None:

@@ -118,7 +118,7 @@ def review_transition(*, review: Review, to_state: str, actor: str, by=None, rea
 
 # --- Criteria sets and round settings --------------------------------------------------------
 
-def _ensure_set_editable(criteria_set_id: int) -> None:
+def criteria_set_ensure_editable(criteria_set_id: int) -> None:
     frozen_at = CriteriaSet.objects.filter(pk=criteria_set_id).values_list("frozen_at", flat=True).first()
     if frozen_at is not None:
         raise CriteriaFrozen(
@@ -128,11 +128,11 @@ def _ensure_set_editable(criteria_set_id: int) -> None:
 
 def criterion_save(*, criterion: Criterion, by) -> Criterion:
     """Create or change a criterion; refused once its set is frozen (the first score saved)."""
-    _ensure_set_editable(criterion.criteria_set_id)
+    criteria_set_ensure_editable(criterion.criteria_set_id)
     if criterion.pk:
         current = Criterion.objects.filter(pk=criterion.pk).values_list("criteria_set_id", flat=True).first()
         if current is not None and current != criterion.criteria_set_id:
-            _ensure_set_editable(current)
+            criteria_set_ensure_editable(current)
     criterion.full_clean()
     criterion._history_user = by
     criterion.save()
@@ -140,7 +140,7 @@ def criterion_save(*, criterion: Criterion, by) -> Criterion:
 
 
 def criterion_delete(*, criterion: Criterion, by) -> None:
-    _ensure_set_editable(criterion.criteria_set_id)
+    criteria_set_ensure_editable(criterion.criteria_set_id)
     criterion._history_user = by
     criterion.delete()
 
@@ -646,14 +646,10 @@ def decision_record(*, application: Application, outcome: str, reason: str, by,
     with transaction.atomic():
         application = Application.objects.select_for_update(of=("self",)).select_related("selection_round").get(
             pk=application.pk)
-        _round_open_for_review(application.selection_round)
-        if application.state == AppState.RETURNED:
-            raise ReviewError("差し戻し中の申請には決定を記録できません。再提出を待ってください。")
-        if application.state not in selectors.REVIEWABLE_STATES:
-            raise ReviewError(f"この申請には決定を記録できません（状態: {application.get_state_display()}）。")
+        refusal = decision_refusal(application)
+        if refusal:
+            raise ReviewLocked(refusal)
         decision = Decision.objects.filter(application=application).first()
-        if decision and decision.is_announced:
-            raise ReviewLocked("公表済みの決定は変更できません。")
         decision = decision or Decision(application=application)
         decision.outcome, decision.reason = outcome, reason.strip()
         decision.message_to_applicant = message_to_applicant.strip()
@@ -661,6 +657,19 @@ def decision_record(*, application: Application, outcome: str, reason: str, by,
         decision._history_user = by
         decision.save()
     return decision
+
+
+def decision_refusal(application: Application) -> str | None:
+    """Why no decision can be recorded (or changed) for `application` now, or None."""
+    if application.selection_round.state == RoundState.ANNOUNCED:
+        return f"{application.selection_round}は公表済みのため、決定を変更できません。"
+    if application.state == AppState.RETURNED:
+        return "差し戻し中の申請には決定を記録できません。再提出を待ってください。"
+    if application.state not in selectors.REVIEWABLE_STATES:
+        return f"この申請には決定を記録できません（状態: {application.get_state_display()}）。"
+    if Decision.objects.filter(application=application, announced_at__isnull=False).exists():
+        return "公表済みの決定は変更できません。"
+    return None
 
 
 def decisions_record(*, applications: Iterable[Application], outcome: str, reason: str, by,

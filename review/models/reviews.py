@@ -78,6 +78,9 @@ class AssignedReview(Review):
         proxy = True
         verbose_name = "担当する審査"
         verbose_name_plural = "担当する審査"
+        # The reviewer group's alone (labportal.roles keeps it from staff): it makes the admin
+        # show 担当する審査 without a query for the user's groups on every page.
+        permissions = [("score_assigned_reviews", "担当する審査を採点できる（審査員）")]
 
 
 class Score(models.Model):

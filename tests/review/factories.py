@@ -33,7 +33,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.go.jp")
     last_name = "審査"
     first_name = factory.Sequence(lambda n: f"{n}郎")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
     role = _role(None)
 
