@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("applications.account_urls")),  # django-allauth, with our URL names
     path("applications/", include("applications.urls")),
     path("transition/", include("transition.urls")),
+    path("review/", include("review.urls")),
     path("", include("labportal.public_urls")),
 ]
 

@@ -1,0 +1,17 @@
+"""`{% lab_mark_link lab %}` on a lab's public page: the mark's download link, shown only to
+members of the organisation whose application became the lab (one query, only when logged in)."""
+
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("review/lab_mark_link.html", takes_context=True)
+def lab_mark_link(context, lab):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    allowed = bool(user is not None and user.is_authenticated and lab.programme.code == "dx"
+                   and selectors.lab_mark_allowed(user, lab))
+    return {"lab": lab, "allowed": allowed}
