@@ -156,6 +156,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Reminders before a revision (差し戻し) is due, in days.
 APPLICATION_REVISION_REMINDER_DAYS = env.list("APPLICATION_REVISION_REMINDER_DAYS", cast=int,
                                               default=[3, 1])
+# Reminders to a reviewer before their review is due, in days (review/deadlines.py).
+REVIEW_REMINDER_DAYS = env.list("REVIEW_REMINDER_DAYS", cast=int, default=[3, 1])
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]

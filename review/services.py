@@ -573,7 +573,7 @@ def review_reopen(*, review: Review, by, reason: str) -> Review:
         from labportal.services import notify
 
         notify(event="review_reopened", to=review.reviewer, dedup_key=f"review:{review.pk}:reopened:"
-               f"{review.history.count()}", context={**_review_context(review), "reason": reason.strip()})
+               f"{review.history.count()}", context={**review_mail_context(review), "reason": reason.strip()})
     return review
 
 
@@ -822,7 +822,8 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _review_context(review: Review) -> dict:
+def review_mail_context(review: Review) -> dict:
+    """What every reviewer's mail about `review` says: round, receipt number, lab, due date, link."""
     application = review.application
     basic = getattr(application, "basic", None)
     return {
@@ -853,7 +854,7 @@ def _mail_assignments(reviews: list[Review]) -> None:
             dedup_key=f"review:assigned:{_batch_key(r.pk for r in assigned)}",
             context={"programme_name": first.programme.name, "round_name": str(first),
                      "count": len(assigned), "due_at": min(r.due_at for r in assigned),
-                     "reviews": [_review_context(r) for r in assigned],
+                     "reviews": [review_mail_context(r) for r in assigned],
                      "url": _absolute(reverse("admin:review_assignedreview_changelist"))}))
     notify_many(requests)
 
@@ -866,7 +867,7 @@ def _mail_staff_recused(reviews: list[Review]) -> None:
 
     notify_many(
         MailRequest(event="review_recused", to=recipient, dedup_key=f"review:{review.pk}:recused",
-                    context={**_review_context(review), "reviewer_name": review.reviewer.display_name,
+                    context={**review_mail_context(review), "reviewer_name": review.reviewer.display_name,
                              "reason": review.recusal_reason,
                              "url": _absolute(reverse("admin:review_review_changelist")
                                               + f"?application__id__exact={review.application_id}")})
