@@ -18,6 +18,12 @@ def send_outbox_mail(self, mail_id: int):
 
 
 @shared_task
+def enqueue_outbox_mails(mail_ids: list[int]):
+    """Publish one send task per mail: a big batch is fanned out here, not in the caller."""
+    services.outbox_enqueue(mail_ids=mail_ids)
+
+
+@shared_task
 def clock_sweep():
     """Run every deadline handler once (beat sends this every CLOCK_SWEEP_SECONDS)."""
     report = clock.sweep()
