@@ -51,6 +51,7 @@ class Command(BaseCommand):
         self._clock_demo_round()
         self._demo_organisations()
         self._demo_transition()
+        self._demo_review()
         if printed:
             self.stdout.write(self.style.WARNING(
                 "デモ用アカウント（パスワードはこの一度だけ表示します。忘れたら make demo-passwords）:"))
@@ -140,3 +141,31 @@ class Command(BaseCommand):
             transition_services.request_link_organisation(
                 request=request, organisation=Organisation.objects.get(name="会津若松市"),
                 by=User.objects.get(email=demo_email("staff")))
+
+    def _demo_review(self):
+        """Review settings for the demo DX rounds (2 reviewers each, due 14 days after closing),
+        and both demo reviewers assigned to each demo application once it is submitted — after
+        札幌市's draft is submitted, the next `make run` assigns them (review app, issue 5)."""
+        from review import selectors as review_selectors
+        from review import services as review_services
+        from review.models import Review
+
+        staff = User.objects.get(email=demo_email("staff"))
+        reviewers = [User.objects.get(email=demo_email(name)) for name in ("reviewer1", "reviewer2")]
+        for selection_round in SelectionRound.objects.filter(programme__code="dx", number__in=[1, CLOCK_DEMO_ROUND]):
+            round_settings = review_services.round_settings_ensure(selection_round=selection_round, by=staff)
+            if round_settings.review_due_at is None:
+                round_settings.review_due_at = (selection_round.closes_at or timezone.now()) + timedelta(days=14)
+                round_settings.reviewers_per_application = 2
+                round_settings.save()
+            applications = review_selectors.reviewable_applications(selection_round).filter(
+                organisation__name__in=["札幌市", "会津若松市"])
+            assigned = set(Review.objects.filter(application__in=applications)
+                           .values_list("application_id", "reviewer_id"))
+            pairs = [(application, reviewer) for application in applications for reviewer in reviewers
+                     if (application.pk, reviewer.pk) not in assigned]
+            if pairs:
+                result = review_services.reviews_assign(selection_round=selection_round, pairs=pairs, by=staff)
+                if result.created:
+                    self.stdout.write(self.style.SUCCESS(
+                        f"デモ用の審査員に{len(result.created)}件の審査を割り当てました（管理画面の「担当する審査」）。"))
