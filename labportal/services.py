@@ -25,6 +25,7 @@ import hashlib
 import logging
 import random
 import smtplib
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -105,12 +106,12 @@ def notify(*, event: str, to, dedup_key: str, context: Mapping | None = None) ->
 
 def notify_many(requests: Iterable[MailRequest]) -> list[OutboxMail]:
     """`notify` for many mails at once, in 3 queries however many (for the clock's handlers)."""
-    now = timezone.now()
+    now, batch = timezone.now(), uuid.uuid4()
     rows: dict[str, OutboxMail] = {}
     for request in requests:
         key = outbox_key(request.event, request.dedup_key, request.to.email)
         if key not in rows:
-            rows[key] = _outbox_row(request, key, now)
+            rows[key] = _outbox_row(request, key, now, batch)
     if not rows:
         return []
     existing = set(OutboxMail.objects.filter(dedup_key__in=list(rows))
@@ -121,8 +122,7 @@ def notify_many(requests: Iterable[MailRequest]) -> list[OutboxMail]:
     # A concurrent transaction may insert the same key meanwhile: the unique index decides,
     # and the loser's insert is skipped instead of failing the caller's transaction.
     OutboxMail.objects.bulk_create(new, ignore_conflicts=True)
-    ids = dict(OutboxMail.objects.filter(dedup_key__in=[row.dedup_key for row in new],
-                                         state=OutboxMail.State.PENDING)
+    ids = dict(OutboxMail.objects.filter(dedup_key__in=[row.dedup_key for row in new], batch=batch)
                .values_list("dedup_key", "pk"))
     created = []
     for row in new:
@@ -157,13 +157,13 @@ def render_mail(event: str, context: Mapping) -> tuple[str, str]:
     return subject.strip()[:255], "\n".join(tidy).strip("\n") + "\n"
 
 
-def _outbox_row(request: MailRequest, key: str, now: datetime) -> OutboxMail:
+def _outbox_row(request: MailRequest, key: str, now: datetime, batch: uuid.UUID) -> OutboxMail:
     context = {**request.context, "recipient": request.to.as_context()}
     subject, body = render_mail(request.event, context)
     return OutboxMail(
         event=request.event, recipients=[request.to.email], recipient_user_id=request.to.user_id,
         context=context, subject=subject, body=body, dedup_key=key, message_id=_message_id(key),
-        created_at=now, state=OutboxMail.State.PENDING)
+        created_at=now, batch=batch, state=OutboxMail.State.PENDING)
 
 
 def _message_id(key: str) -> str:

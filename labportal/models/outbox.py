@@ -35,6 +35,8 @@ class OutboxMail(models.Model):
     last_error = models.TextField("直近のエラー", blank=True)
     dedup_key = models.CharField("重複防止キー", max_length=255, unique=True)
     message_id = models.CharField("Message-ID", max_length=255)
+    # Which notify call inserted the row: of two racing calls, each learns exactly what it made.
+    batch = models.UUIDField("登録の識別子", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("作成日時", default=timezone.now)
     next_attempt_at = models.DateTimeField("次回の送信予定", null=True, blank=True)
     claimed_at = models.DateTimeField("送信開始日時", null=True, blank=True)
