@@ -2,7 +2,8 @@
 
 It can be stopped and started again on the same port (a server down, then up), made to hang
 once at RCPT (nothing of the message has arrived) or at the end of DATA (the whole message has
-arrived, no reply yet) until the test releases it, or made to answer DATA with an error.
+arrived and is queued for delivery, the reply not yet sent) until the test releases it, or made
+to answer DATA with an error.
 """
 
 import asyncio
@@ -66,13 +67,15 @@ class SMTPSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        await self._maybe_hang("DATA")
         if self.data_reply:
             return self.data_reply
         message = email.message_from_bytes(envelope.original_content or envelope.content,
                                            policy=email.policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        # Queued for delivery before the reply, as real servers do: a hang here is the window of
+        # RFC 1047, where the mail has gone but the client never hears so.
         self.messages.append(message)
+        await self._maybe_hang("DATA")
         return "250 Message accepted for delivery"
 
     async def _maybe_hang(self, command: str) -> None:
