@@ -192,3 +192,46 @@ def test_hearing_cancel_mails_the_applicant_once(selection_round, staff):
     services.hearing_cancel(hearing=hearing, by=staff)
     services.hearing_cancel(hearing=hearing, by=staff)
     assert OutboxMail.objects.filter(event="review_hearing_cancelled").count() == 1
+
+
+def _applicant_page(client, application, member):
+    import re
+
+    from django.urls import reverse
+
+    client.force_login(member)
+    content = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", content)
+
+
+def test_decision_pending_leaves_the_applicants_page_unchanged(client, selection_round, staff):
+    application = make_application(selection_round)
+    member = member_of(application.organisation)
+    before = _applicant_page(client, application, member)
+    services.decision_record(application=application, outcome=SELECTED, reason="総合点1位", by=staff)
+    assert _applicant_page(client, application, member) == before
+
+
+def test_decision_announced_shows_on_the_applicants_page(client, selection_round, staff):
+    application = make_application(selection_round)
+    member = member_of(application.organisation)
+    before = _applicant_page(client, application, member)
+    services.decision_record(application=application, outcome=SELECTED, reason="総合点1位", by=staff)
+    services.round_announce(selection_round=selection_round, by=staff)
+    assert _applicant_page(client, application, member) != before
+
+
+def test_applicants_page_never_shows_reviewers_names_or_comments(client, selection_round, staff):
+    from .factories import ReviewerFactory, score_inputs
+
+    application = make_application(selection_round)
+    member = member_of(application.organisation)
+    reviewer = ReviewerFactory(last_name="秘匿", first_name="審査員")
+    review = services.review_assign(application=application, reviewer=reviewer, by=staff)
+    services.review_save(review=review, by=reviewer, submit=True, recommendation="recommend",
+                         scores=score_inputs(selection_round, [4, 4, 4, 4, 4, None], comment="非公開の講評"),
+                         overall_comment="非公開の総評")
+    services.decision_record(application=application, outcome=SELECTED, reason="総合点1位", by=staff)
+    services.round_announce(selection_round=selection_round, by=staff)
+    page = _applicant_page(client, application, member)
+    assert ("秘匿" in page, "非公開の講評" in page, "非公開の総評" in page) == (False, False, False)
