@@ -200,3 +200,18 @@ def test_declared_not_moving_through_the_page(transition_request, member, client
     client.post(f"/transition/requests/{transition_request.pk}/decline/", {"message": "継続しません"})
     transition_request.refresh_from_db()
     assert (transition_request.state, transition_request.decision_message) == (State.DECLINED, "継続しません")
+
+
+def test_dashboard_without_any_policy_says_to_register_one(staff, client):
+    client.force_login(staff)
+    response = client.get("/transition/dashboard/")
+    assert response.status_code == 200
+    assert "移行方針がまだ登録されていません" in response.content.decode()
+
+
+def test_menu_links_staff_to_the_dashboard_and_applicants_to_their_labs(staff, member, client):
+    client.force_login(staff)
+    assert 'href="/transition/dashboard/"' in client.get("/").content.decode()
+    client.force_login(member)
+    page = client.get("/").content.decode()
+    assert 'href="/transition/"' in page and 'href="/transition/dashboard/"' not in page
