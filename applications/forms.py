@@ -269,7 +269,39 @@ def _year_messages(form_class):
 _year_messages(KpiForm)
 _year_messages(RoadmapForm)
 
-_formset_options = {"extra": 1, "can_delete": True}
+class _ExistingRowField(forms.ModelChoiceField):
+    """A table row's hidden id, checked against the rows the formset has already read instead
+    of one query per row (Django's ModelChoiceField runs queryset.get() for each)."""
+
+    def __init__(self, formset, *args, **kwargs):
+        self.formset = formset
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            key = self.formset._get_to_python(self.formset.model._meta.pk)(value)
+        except ValidationError:
+            key = None
+        row = self.formset._existing_object(key) if key is not None else None
+        if row is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return row
+
+
+class TableFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = form.fields.get(name)
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, _ExistingRowField):
+            form.fields[name] = _ExistingRowField(self, field.queryset, initial=field.initial, required=False,
+                                                  widget=field.widget)
+
+
+_formset_options = {"extra": 1, "can_delete": True, "formset": TableFormSet}
 KpiFormSet = inlineformset_factory(Application, Kpi, form=KpiForm, **_formset_options)
 RoadmapFormSet = inlineformset_factory(Application, RoadmapItem, form=RoadmapForm, **_formset_options)
 ParticipantFormSet = inlineformset_factory(Application, Participant, form=ParticipantForm,

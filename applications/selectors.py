@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from labportal.models import Role, User
+from labportal.models import Region, Role, User
 
 from .models import (
     SECTION_KEYS,
@@ -32,13 +32,14 @@ def application_with_sections() -> QuerySet[Application]:
     return Application.objects.select_related(
         "selection_round__programme", "organisation", *SECTION_KEYS,
     ).prefetch_related(
-        "basic__regions__prefecture", "regionality__initiatives", "innovation__quadrants",
-        "innovation__activities",
+        # Regions with their prefecture in one query; the organisation's own regions are not read
+        # from here (two queries fewer on every page that shows an application: make bench).
+        Prefetch("basic__regions", queryset=Region.objects.select_related("prefecture")),
+        "regionality__initiatives", "innovation__quadrants", "innovation__activities",
         Prefetch("kpis", queryset=Kpi.objects.order_by("order", "id")),
         Prefetch("roadmap_items", queryset=RoadmapItem.objects.order_by("fiscal_year", "id")),
         Prefetch("participants", queryset=Participant.objects.order_by("order", "id")),
         Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
-        "organisation__regions",
     )
 
 
