@@ -71,7 +71,8 @@ PROCEDURE_ONLY: dict[tuple[str, str], str] = {
     (State.SUBMITTED, State.UNDER_REVIEW): Procedure.RESELECTION,
 }
 
-# Moves of the organisation happen only while the policy in force accepts requests.
+# Besides the tables, _refusal checks the rest: the organisation moves only while the policy in
+# force accepts requests; a return or a refusal says why.
 DECISIONS = (State.APPROVED, State.REJECTED)
 MESSAGE_REQUIRED = (State.RETURNED, State.REJECTED)
 

@@ -19,7 +19,7 @@ from applications.models import (
     Quadrant,
     RoadmapItem,
 )
-from labportal.models import Lab, Region, Role, User
+from labportal.models import Lab, Role, User
 from transition import services
 from transition.models import TransitionPolicy, TransitionRequest
 
