@@ -37,15 +37,19 @@ def _local(moment):
 
 def rows(queryset):
     """(header, rows) for the applications of `queryset` (any filtered changelist queryset)."""
+    from labportal.models import Prefecture
+
     answers = _answer_columns()
     header = SUMMARY_COLUMNS + [label for _k, _n, label in answers]
+    # One query for every prefecture's bureau, whatever the selector prefetches for regions.
+    bureau_of = {p.pk: p.bureau.short_name for p in Prefecture.objects.select_related("bureau")}
     applications = application_with_sections().filter(pk__in=queryset.values("pk")).order_by(
         "selection_round_id", "receipt_seq", "pk")
     result = []
     for a in applications:
         regions = list(a.basic.regions.all())
         prefectures = sorted({r.prefecture.name for r in regions})
-        bureaus = sorted({r.prefecture.bureau.short_name for r in regions})
+        bureaus = sorted({bureau_of[r.prefecture_id] for r in regions})
         participants = list(a.participants.all())
         row = [
             a.receipt_number or "", a.get_state_display(), str(a.selection_round), a.organisation.name,

@@ -154,10 +154,14 @@ def membership_decide(request, pk, membership_pk, decision):
     return redirect("applications:members", pk=organisation.pk)
 
 
-@login_required
+@applicant_required
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
     invitation = access.invitation_by_token(token)
+    if invitation.email != request.user.email.lower():
+        # A forwarded link must not let somebody else in: the members invited one address.
+        return render(request, "applications/invitation.html", {"invitation": invitation, "wrong_account": True},
+                      status=403)
     if request.method == "POST":
         services.invitation_accept(invitation=invitation, user=request.user)
         request.session[SESSION_ORGANISATION] = invitation.organisation_id

@@ -395,3 +395,12 @@ def test_new_application_in_closed_round_refused(client_of, organisation, applic
     response = client_of(applicant).post(reverse("applications:new", args=[closed.pk]),
                                          {"organisation": organisation.pk}, follow=True)
     assert ("公募を受け付けていません" in response.content.decode(), Application.objects.count()) == (True, 0)
+
+
+def test_invitation_link_used_by_another_account_refused(client_of, organisation, applicant):
+    client_of(applicant).post(reverse("applications:members", args=[organisation.pk]),
+                              {"email": "colleague@city.example.jp"})
+    invitation = organisation.invitations.get()
+    someone_else = UserFactory(email="someone@else.example.jp")
+    response = client_of(someone_else).post(reverse("applications:invitation", args=[invitation.token]))
+    assert (response.status_code, Membership.objects.filter(user=someone_else).exists()) == (403, False)
