@@ -55,3 +55,19 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Serialized rollback (django_db(serialized_rollback=True)) restores the data migrations'
+    rows from a copy Django keeps on the connection object. Playwright's sync API runs test code
+    in another greenlet, where asgiref's Local hands out a new connection object without that
+    copy, and later tests then silently start from an empty register. Keep the copy on the
+    connection class, so every connection object has it."""
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = connection.__dict__.get("_test_serialized_contents")
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
