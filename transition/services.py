@@ -171,6 +171,10 @@ def _refusal(request, *, to_state, actor, policy, now, message) -> str:
             return "現在は移行期間ではないため、移行の手続きはできません。"
         if request.organisation_id is None:
             return "このラボの申請主体が登録されていません。事務局にお問い合わせください。"
+    if (request.application_id and request.application.state == plan.AppState.WITHDRAWN
+            and to_state not in (State.DECLINED, State.EXPIRED)):
+        # Only the applications app's own pages can withdraw a plan; the request cannot follow.
+        return "変更計画書が申請のページで取り下げられています。事務局にお問い合わせください。"
     if to_state in MESSAGE_REQUIRED and not message.strip():
         return f"「{to_label}」にする理由（申請主体へのメッセージ）を入力してください。"
     if to_state == State.DRAFT and policy is not None and policy.plan_round_id is None:

@@ -195,3 +195,12 @@ def test_policy_change_mid_period_applies_to_later_submissions_only(drafted, mem
     assert later.procedure == TransitionPolicy.Procedure.RESELECTION
     with pytest.raises(services.TransitionNotAllowed):
         services.request_decide(request=later, to_state=State.APPROVED, by=staff)
+
+
+def test_a_plan_withdrawn_on_the_applications_pages_blocks_the_decision(submitted, staff, member):
+    from applications.services import application_withdraw
+
+    application_withdraw(application_id=submitted.application_id, user=member, reason="誤操作")
+    with pytest.raises(services.TransitionNotAllowed, match="取り下げられています"):
+        services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
+    assert not Lab.objects.filter(predecessor=iot_lab()).exists()
