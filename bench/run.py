@@ -37,6 +37,7 @@ import sys
 import threading
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .client import Client, find_form, median, parse_forms, percentile, summary
@@ -48,8 +49,9 @@ VAR = ROOT / "var" / "bench"
 
 SCALES = {
     "small": {"seed": ["--small"], "warmup": 3, "samples": 10, "load_seconds": 10, "minimal_seconds": 5,
-              "mails": 100},
-    "full": {"seed": [], "warmup": 10, "samples": 20, "load_seconds": 60, "minimal_seconds": 30, "mails": 1000},
+              "mails": 100, "save_sections": ["direction", "diversity", "other"]},
+    "full": {"seed": [], "warmup": 10, "samples": 20, "load_seconds": 60, "minimal_seconds": 30, "mails": 1000,
+             "save_sections": None},  # None: all seven sections
 }
 USERS = 20
 MIX = {"section_save": 60, "submission": 20, "application_view": 10, "public_page": 10}
@@ -63,7 +65,7 @@ MAILS_SECONDS, SWEEP_IDLE_MS, SWEEP_DUE_SECONDS = 30, 50, 10
 
 
 def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[bench {time.strftime('%H:%M:%S', time.gmtime())}Z] {message}", flush=True)
 
 
 def free_port() -> int:
@@ -779,9 +781,11 @@ def main(argv=None) -> int:
 
             log(f"deadline hour: preparing {USERS} users")
             users = [VirtualUser(pages, draft, i) for i, draft in enumerate(pages.editing)]
-            keys = list(__import__("applications.models", fromlist=["SECTION_KEYS"]).SECTION_KEYS)
-            for user in users:
-                user.prepare(keys)
+            from applications.models import SECTION_KEYS
+
+            keys = scale["save_sections"] or list(SECTION_KEYS)
+            with ThreadPoolExecutor(max_workers=workers) as pool:  # each user opens its forms once
+                list(pool.map(lambda user: user.prepare(keys), users))
             public = ["/", "/labs/", f"/labs/{fixtures.lab_pk}/"]
             log(f"deadline hour: mix for {scale['load_seconds']} s")
             mix = deadline_hour(users, scale["load_seconds"], MIX, public)
@@ -820,6 +824,7 @@ def main(argv=None) -> int:
         "date": datetime.date.today().isoformat(), "commit": commit, "dirty": bool(git("status", "--porcelain")),
         "scale": args.scale, "cores": os.cpu_count(), "gunicorn_workers": workers, "users": USERS,
         "samples_per_page": scale["samples"], "warmup_per_page": scale["warmup"],
+        "sections_saved": scale["save_sections"] or "all",
         "load_seconds": scale["load_seconds"], "minimal_seconds": scale["minimal_seconds"],
         "applications_in_round": fixtures.applications_in_round, "drafts": len(fixtures.drafts),
         "python": platform.python_version(), "django": django.get_version(), "postgresql": postgres_version,
