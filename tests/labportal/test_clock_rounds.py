@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.utils import timezone
 
 from labportal import clock, deadlines
 from labportal.deadlines import due_reminder_offsets, round_hooks
