@@ -690,6 +690,26 @@ def decision_cancel(*, decision: Decision, by) -> None:
         decision.delete()
 
 
+def decision_mark_announced(*, application: Application, by, lab: Lab | None = None,
+                            now: datetime | None = None) -> Decision | None:
+    """Announce one application's pending decision on its own, for rounds that are never
+    announced as a whole (the transition's plan round decides plans one by one): stamps it
+    announced, links the lab its caller registered, records who did it in the history. The
+    caller moves the application and mails the applicant. Idempotent: an announced decision is
+    returned unchanged; None when there is no decision."""
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().filter(application=application).first()
+        if decision is None or decision.is_announced:
+            return decision
+        decision.announced_at = now or timezone.now()
+        if lab is not None:
+            decision.lab = lab
+        decision._history_user = by
+        decision._change_reason = "公表（個別）"
+        decision.save()
+    return decision
+
+
 @dataclass
 class AnnouncementResult:
     selection_round: SelectionRound

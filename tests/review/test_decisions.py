@@ -235,3 +235,15 @@ def test_applicants_page_never_shows_reviewers_names_or_comments(client, selecti
     services.round_announce(selection_round=selection_round, by=staff)
     page = _applicant_page(client, application, member)
     assert ("秘匿" in page, "非公開の講評" in page, "非公開の総評" in page) == (False, False, False)
+
+
+def test_decision_mark_announced_stamps_one_decision_and_keeps_history(selection_round, staff):
+    application = make_application(selection_round)
+    services.decision_record(application=application, outcome=SELECTED, reason="移行承認", by=staff)
+    services.decision_mark_announced(application=application, by=staff)
+    decision = services.decision_mark_announced(application=application, by=staff)  # idempotent
+    assert (decision.is_announced, decision.history.count()) == (True, 2)
+
+
+def test_decision_mark_announced_without_a_decision_returns_none(selection_round, staff):
+    assert services.decision_mark_announced(application=make_application(selection_round), by=staff) is None
