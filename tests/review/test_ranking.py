@@ -13,7 +13,6 @@ from review.models import CriteriaSet, Criterion, Review
 from .factories import (
     ReviewerFactory,
     assign,
-    criteria,
     make_application,
     make_round,
     raw_scores,
