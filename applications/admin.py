@@ -214,7 +214,7 @@ class ApplicationAdmin(admin.ModelAdmin):
               "content"]
     readonly_fields = fields
     inlines = [RevisionRequestInline, VersionInline, EventInline, AttachmentInline]
-    actions = ["export_csv", "export_xlsx", "start_review"]
+    actions = ["export_csv", "export_xlsx", "start_review", "assign_reviewers"]
     change_form_template = "admin/applications/application/change_form.html"
     change_list_template = "admin/applications/application/change_list.html"
 
@@ -224,6 +224,15 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # applicants apply; staff never write an application for them
+
+    @admin.action(description="選択した申請に審査員を割り当てる", permissions=["assign_reviewers"])
+    def assign_reviewers(self, request, queryset):
+        from review.admin.staff import assign_reviewers  # the review app owns assignment
+
+        return assign_reviewers(self, request, queryset)
+
+    def has_assign_reviewers_permission(self, request):
+        return request.user.has_perm("review.add_review")
 
     def has_delete_permission(self, request, obj=None):
         return False  # withdrawal and decisions keep the record
@@ -339,9 +348,14 @@ class ApplicationAdmin(admin.ModelAdmin):
             "versions": versions, "new": new, "old": old, "changes": changes, "title": "提出版の差分"})
 
     def attachment_download(self, request, pk):
-        if not request.user.has_perm("applications.view_attachment"):
-            raise PermissionDenied
+        """Staff with the permission, or a reviewer assigned to the application; anyone else
+        gets 404, the same as for a missing file, so ids reveal nothing."""
+        from review.selectors import reviewer_can_see_application
+
         attachment = get_object_or_404(Attachment, pk=pk)
+        if not (request.user.has_perm("applications.view_attachment")
+                or reviewer_can_see_application(request.user, attachment.application_id)):
+            raise Http404
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError:
