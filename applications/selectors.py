@@ -141,7 +141,10 @@ def sections_for_display(application: Application) -> list[SectionView]:
 
 
 def applicant_dashboard_applications(organisation: Organisation) -> QuerySet[Application]:
-    return applications_for_list().filter(organisation=organisation).order_by("-created_at", "-id")
+    # A transition request's changed plan is an Application too, but it lives on the transition
+    # pages (/transition/), which have their own states and decisions.
+    return (applications_for_list().filter(organisation=organisation, transition_request__isnull=True)
+            .order_by("-created_at", "-id"))
 
 
 def staff_users() -> QuerySet[User]:
