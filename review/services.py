@@ -772,6 +772,11 @@ def round_announce(*, selection_round: SelectionRound, by, announced_on: date | 
             return result
         if selection_round.state != RoundState.REVIEWING:
             raise ReviewError(f"公表できるのは「審査中」の公募回だけです（現在: {selection_round.get_state_display()}）。")
+        if Application.objects.filter(selection_round=selection_round, transition_request__isnull=False).exists():
+            # The round of transition plans: each plan is decided and announced on its own, with
+            # its lab's lineage, on the transition pages (transition.plan.review_decision_announce).
+            raise ReviewError("この公募回は地方版IoT推進ラボからの移行（計画変更）のためのものです。"
+                              "決定と公表は「移行状況」の画面で1件ずつ行ってください。")
         undecided = list(selectors.reviewable_applications(selection_round).filter(decision__isnull=True))
         if undecided:
             raise ReviewError("決定が記録されていない申請があります: "

@@ -103,3 +103,11 @@ def test_reselection_staff_page_shows_the_scores(in_review, staff, client):
     client.force_login(staff)
     page = client.get(f"/transition/staff/requests/{in_review.pk}/").content.decode()
     assert "再選定のための審査" in page and "提出 <strong>1件</strong>" in page and "方向性" in page
+
+
+def test_reselection_round_cannot_be_announced_wholesale_in_review(in_review, staff):
+    _scored(in_review, staff)
+    plan_round = Application.objects.get(pk=in_review.application_id).selection_round
+    with pytest.raises(review_services.ReviewError, match="移行状況"):
+        review_services.round_announce(selection_round=plan_round, by=staff)
+    assert not Lab.objects.filter(programme__code="dx").exists()
