@@ -1,6 +1,6 @@
 """The register in the admin, for staff (事務局). Reviewers see only what their group grants."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
@@ -60,10 +60,41 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 @admin.register(SelectionRound)
 class SelectionRoundAdmin(admin.ModelAdmin):
+    """Dates are edited here; the state moves only by the clock or these actions (公表 is done
+    from the round's review settings), so that every move follows ROUND_TRANSITIONS."""
+
     list_display = ["__str__", "state", "opens_at", "closes_at", "announced_on"]
     list_filter = ["programme", "state"]
     list_select_related = ["programme"]
     date_hierarchy = "closes_at"
+    readonly_fields = ["state"]
+    actions = ["open_now", "close_now", "back_to_preparing"]
+
+    def _move(self, request, queryset, from_state, to_state):
+        from .services import TransitionNotAllowed, selection_rounds_transition
+
+        try:
+            moved = selection_rounds_transition(rounds=list(queryset), from_state=from_state,
+                                                to_state=to_state, actor="staff")
+        except TransitionNotAllowed as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        skipped = queryset.count() - len(moved)
+        self.message_user(request, f"{len(moved)}件の公募回を「{SelectionRound.State(to_state).label}」にしました。"
+                          + (f"（{skipped}件は「{SelectionRound.State(from_state).label}」でないため変更していません）"
+                             if skipped else ""), messages.SUCCESS if moved else messages.WARNING)
+
+    @admin.action(description="選択した公募回の公募を今すぐ開始する（準備中 → 公募中）")
+    def open_now(self, request, queryset):
+        self._move(request, queryset, SelectionRound.State.PREPARING, SelectionRound.State.OPEN)
+
+    @admin.action(description="選択した公募回を今すぐ締め切る（公募中 → 審査中）")
+    def close_now(self, request, queryset):
+        self._move(request, queryset, SelectionRound.State.OPEN, SelectionRound.State.REVIEWING)
+
+    @admin.action(description="選択した公募回を準備中に戻す（公募中 → 準備中）")
+    def back_to_preparing(self, request, queryset):
+        self._move(request, queryset, SelectionRound.State.OPEN, SelectionRound.State.PREPARING)
 
 
 @admin.register(Lab)

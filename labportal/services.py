@@ -29,7 +29,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from urllib.parse import urlsplit
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -175,7 +174,12 @@ def _enqueue_after_commit(mail_ids: list[int]) -> None:
     if mail_ids:
         # robust: a broker that is down must not turn the caller's committed work into an
         # error; the row stays 待機 and the clock's outbox handler enqueues it later.
-        transaction.on_commit(partial(_enqueue, mail_ids), robust=True)
+        # A named function, not a partial: Django's robust on_commit logs a failure with the
+        # callback's __qualname__, which a partial lacks.
+        def enqueue_outbox_mails():
+            _enqueue(mail_ids)
+
+        transaction.on_commit(enqueue_outbox_mails, robust=True)
 
 
 # Publishing a task costs about a millisecond of the caller's time: past ENQUEUE_DIRECT_MAX mails

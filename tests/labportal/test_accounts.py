@@ -57,3 +57,34 @@ def test_password_reset_mails_a_link_in_japanese(client, mailoutbox):
     _user("someone@example.jp", Role.APPLICANT, is_staff=False)
     client.post(reverse("password_reset"), {"email": "someone@example.jp"})
     assert [m.subject for m in mailoutbox] == ["【地域DX推進ラボ】パスワード再設定のご案内"]
+
+
+def _round(state):
+    from labportal.models import Programme, SelectionRound
+
+    return SelectionRound.objects.create(programme=Programme.objects.get(code="dx"), number=50, state=state)
+
+
+def test_round_admin_state_is_read_only(client):
+    client.force_login(_user("staff@example.jp", Role.STAFF, is_staff=True))
+    selection_round = _round("open")
+    response = client.get(reverse("admin:labportal_selectionround_change", args=[selection_round.pk]))
+    assert "state" not in response.context["adminform"].form.fields
+
+
+def test_round_admin_close_action_moves_open_round_to_reviewing(client):
+    client.force_login(_user("staff@example.jp", Role.STAFF, is_staff=True))
+    selection_round = _round("open")
+    client.post(reverse("admin:labportal_selectionround_changelist"),
+                {"action": "close_now", "_selected_action": [selection_round.pk]})
+    selection_round.refresh_from_db()
+    assert selection_round.get_state_display() == "審査中"
+
+
+def test_round_admin_refuses_to_open_an_announced_round(client):
+    client.force_login(_user("staff@example.jp", Role.STAFF, is_staff=True))
+    selection_round = _round("announced")
+    client.post(reverse("admin:labportal_selectionround_changelist"),
+                {"action": "open_now", "_selected_action": [selection_round.pk]})
+    selection_round.refresh_from_db()
+    assert selection_round.get_state_display() == "公表済"
