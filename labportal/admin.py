@@ -108,6 +108,13 @@ class LabAdmin(admin.ModelAdmin):
     autocomplete_fields = ["region", "predecessor"]
     readonly_fields = ["updated_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # An existing lab's status and lineage change through the transition and the review
+        # announcement (labportal.services.lab_set_status / lab_create_dx_from_iot), never by hand.
+        if obj is not None:
+            return [*self.readonly_fields, "status", "predecessor"]
+        return self.readonly_fields
+
     @admin.display(description="種別", ordering="region__kind")
     def kind(self, lab):
         return lab.region.get_kind_display()
