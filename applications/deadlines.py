@@ -116,9 +116,14 @@ def start_review(now: datetime) -> int:
     """Submitted applications of rounds now 審査中 become 審査中 (system actor, through the door)."""
     from .services import applications_transition_bulk
 
+    # Transition plans sit in a round that is always 審査中; their state follows the transition
+    # request's decisions (transition.plan), never the round's closing.
     due = list(Application.objects.filter(state=Application.State.SUBMITTED,
-                                          selection_round__state=SelectionRound.State.REVIEWING)
+                                          selection_round__state=SelectionRound.State.REVIEWING,
+                                          transition_request__isnull=True)
                .order_by("pk"))
+    if not due:
+        return 0
     return len(applications_transition_bulk(applications=due, to_state=Application.State.UNDER_REVIEW,
                                             actor="system", message="公募締切により審査中になりました"))
 

@@ -446,14 +446,15 @@ def application_submit(*, application_id: int, user, now: datetime | None = None
                                         "submitted_at", "updated_at"])
         application_transition(application=application, to_state=State.SUBMITTED, actor=Actor.APPLICANT,
                                user=user, message="再提出" if resubmission else "")
+        # The snapshot records what was submitted, under the number the receipt gives.
+        full.receipt_number = application.receipt_number
+        full.state = application.state
         number = (application.versions.aggregate(m=Max("number"))["m"] or 0) + 1
         ApplicationVersion.objects.create(application=application, number=number,
                                           data=application_snapshot(full), submitted_at=now,
                                           submitted_by=user)
         if resubmission:
             application.revision_requests.filter(resolved_at__isnull=True).update(resolved_at=now)
-        full.receipt_number = application.receipt_number
-        full.state = application.state
         context = {**mail.application_context(full), "submitted_at": now.isoformat(),
                    "version": number, "resubmission": resubmission}
         mail.notify(event="applications_submitted", to=list(members_to_notify(application.organisation)),

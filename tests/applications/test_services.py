@@ -95,6 +95,12 @@ def test_submit_receipt_mail_names_receipt_number(application, applicant):
     assert result.application.receipt_number in mail.subject
 
 
+def test_submit_snapshot_carries_the_receipt_number(application, applicant):
+    fill_completely(application)
+    result = services.application_submit(application_id=application.pk, user=applicant)
+    assert ApplicationVersion.objects.get().data["receipt_number"] == result.application.receipt_number
+
+
 def test_submit_keeps_snapshot_of_answers(application, applicant):
     fill_completely(application)
     services.application_submit(application_id=application.pk, user=applicant)

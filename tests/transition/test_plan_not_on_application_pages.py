@@ -22,3 +22,13 @@ def test_plan_cannot_be_withdrawn_through_the_application_pages(client, member, 
     client.post(reverse("applications:withdraw", args=[submitted.application.pk]))
     submitted.application.refresh_from_db()
     assert submitted.application.get_state_display() != "取下げ"
+
+
+def test_plan_stays_submitted_when_the_clock_starts_reviews(submitted):
+    from django.utils import timezone
+
+    from applications.deadlines import start_review
+
+    start_review(timezone.now())
+    submitted.application.refresh_from_db()
+    assert submitted.application.get_state_display() == "提出済"
