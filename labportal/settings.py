@@ -158,6 +158,8 @@ APPLICATION_REVISION_REMINDER_DAYS = env.list("APPLICATION_REVISION_REMINDER_DAY
                                               default=[3, 1])
 # Reminders to a reviewer before their review is due, in days (review/deadlines.py).
 REVIEW_REMINDER_DAYS = env.list("REVIEW_REMINDER_DAYS", cast=int, default=[3, 1])
+# A lab is "at risk" on the transition dashboard when nothing is submitted this close to the end.
+TRANSITION_AT_RISK_DAYS = env.int("TRANSITION_AT_RISK_DAYS", default=90)
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
