@@ -77,9 +77,9 @@ def test_smtp_server_down_for_the_first_attempts_then_up_arrives_once(smtp, work
     failing = _row()
     smtp.start()
     row = _final_row()
-    assert (failing.state, failing.last_error.startswith("ConnectionRefusedError"), row.state,
-            row.attempts >= 3, len(smtp.messages)) == (OutboxMail.State.PENDING, True, OutboxMail.State.SENT,
-                                                       True, 1)
+    # Not the failing row's state: on a busy machine the worker may already be on its next attempt.
+    assert (failing.last_error.startswith("ConnectionRefusedError"), row.state,
+            row.attempts >= 3, len(smtp.messages)) == (True, OutboxMail.State.SENT, True, 1)
 
 
 def test_worker_killed_before_the_hand_over_is_sent_again_once(smtp, worker):
