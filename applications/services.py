@@ -298,31 +298,43 @@ def section_save(*, application: Application, section_key: str, form, formsets=(
 
     Raises StaleSection (with the saved section as `.current`) or ApplicationLocked; saves nothing
     then. On success the section's version is one higher and is returned with the section."""
-    model = SECTIONS_BY_KEY[section_key]
     now = _now(now)
     with transaction.atomic():
         locked = _locked(application.pk)
         _ensure_editable(locked, now)
-        current = model.objects.select_for_update().get(application=locked)
-        if current.version != expected_version:
-            raise StaleSection(current)
-        section = form.save(commit=False)
-        section.pk = current.pk
-        section.application = locked
-        section.version = current.version + 1
-        section.updated_by = user
-        section.save()
-        form.save_m2m()
-        for formset in formsets:
-            instances = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                obj.delete()
-            for index, obj in enumerate(instances):
-                obj.application = locked
-                if hasattr(obj, "order") and not obj.order:
-                    obj.order = index + 1
-                obj.save()
-        Application.objects.filter(pk=locked.pk).update(updated_at=now)
+        return section_write(application=locked, section_key=section_key, form=form, formsets=formsets,
+                             expected_version=expected_version, user=user, now=now)
+
+
+def section_write(*, application: Application, section_key: str, form, formsets, expected_version: int,
+                  user, now: datetime):
+    """The write of a section, for callers that hold `application` locked in their transaction and
+    have decided it is editable (section_save here; the transition's plan_section_save).
+
+    Raises StaleSection when the section's version is no longer `expected_version`; otherwise
+    saves the form, its many-to-many fields and the table formsets, bumps the version, and
+    returns the section."""
+    model = SECTIONS_BY_KEY[section_key]
+    current = model.objects.select_for_update().get(application=application)
+    if current.version != expected_version:
+        raise StaleSection(current)
+    section = form.save(commit=False)
+    section.pk = current.pk
+    section.application = application
+    section.version = current.version + 1
+    section.updated_by = user
+    section.save()
+    form.save_m2m()
+    for formset in formsets:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for index, obj in enumerate(instances):
+            obj.application = application
+            if hasattr(obj, "order") and not obj.order:
+                obj.order = index + 1
+            obj.save()
+    Application.objects.filter(pk=application.pk).update(updated_at=now)
     return section
 
 

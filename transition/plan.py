@@ -26,7 +26,6 @@ from django.conf import settings
 from applications.checklist import missing_items
 from applications.models import (
     SECTION_MODELS,
-    SECTIONS_BY_KEY,
     Application,
     ApplicationEvent,
     ApplicationVersion,
@@ -39,6 +38,7 @@ from applications.services import (  # noqa: F401 - StaleSection, AttachmentRefu
     application_snapshot,
     application_transition,
     attachment_check,
+    section_write,
 )
 
 AppState = Application.State
@@ -177,31 +177,11 @@ def plan_section_save(*, request, section_key: str, form, formsets=(), expected_
     applications app saves a DX application's section — with the same conflict rule: refused
     with StaleSection when someone saved it since the form was opened — but within the
     transition period instead of the round's dates."""
-    model = SECTIONS_BY_KEY[section_key]
     now = now or timezone.now()
     with transaction.atomic():
         _request, application = _editable_locked(request, now)
-        current = model.objects.select_for_update().get(application=application)
-        if current.version != expected_version:
-            raise StaleSection(current)
-        section = form.save(commit=False)
-        section.pk = current.pk
-        section.application = application
-        section.version = current.version + 1
-        section.updated_by = user
-        section.save()
-        form.save_m2m()
-        for formset in formsets:
-            instances = formset.save(commit=False)
-            for obj in formset.deleted_objects:
-                obj.delete()
-            for index, obj in enumerate(instances):
-                obj.application = application
-                if hasattr(obj, "order") and not obj.order:
-                    obj.order = index + 1
-                obj.save()
-        Application.objects.filter(pk=application.pk).update(updated_at=now)
-    return section
+        return section_write(application=application, section_key=section_key, form=form, formsets=formsets,
+                             expected_version=expected_version, user=user, now=now)
 
 
 def section_view(application_id: int, key: str):
