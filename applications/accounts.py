@@ -1,6 +1,9 @@
 """Sign-up and login through django-allauth, adapted to the portal: names in Japanese order,
 new accounts join the applicant group, applicants land on their dashboard after login."""
 
+import hashlib
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
@@ -9,6 +12,15 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from labportal.models import Role
+
+# allauth's mails, by template prefix: our outbox event and the context key holding the link.
+ACCOUNT_MAILS = {
+    "account/email/email_confirmation_signup": ("account_email_confirmation", "activate_url"),
+    "account/email/email_confirmation": ("account_email_confirmation", "activate_url"),
+    "account/email/password_reset_key": ("account_password_reset", "password_reset_url"),
+    "account/email/unknown_account": ("account_unknown", "signup_url"),
+    "account/email/account_already_exists": ("account_already_exists", "password_reset_url"),
+}
 
 
 class LoginForm(AllauthLoginForm):
@@ -72,6 +84,20 @@ class AccountAdapter(DefaultAccountAdapter):
             user.save()
             user.groups.add(Group.objects.get(name=Role.APPLICANT))
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mails go through the outbox like every other mail of the portal: staff see
+        them, a failing SMTP server is retried, and a request never fails because mail is down."""
+        from labportal.services import notify
+
+        event, link_key = ACCOUNT_MAILS[template_prefix]
+        user = context.get("user")
+        # A confirmation key or reset link is unique; the other two mails answer one request each.
+        once = context.get("key") or context.get("password_reset_url") if event in (
+            "account_email_confirmation", "account_password_reset") else uuid.uuid4().hex
+        notify(event=event, to=user if user is not None and user.email == email else email,
+               context={"link": str(context.get(link_key, ""))},
+               dedup_key="account:" + hashlib.sha256(str(once).encode()).hexdigest()[:32])
 
     def get_login_redirect_url(self, request):
         user = request.user

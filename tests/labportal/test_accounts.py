@@ -55,8 +55,19 @@ def test_login_form_marks_required_fields_and_has_labels(client):
 
 def test_password_reset_mails_a_link_in_japanese(client, mailoutbox):
     _user("someone@example.jp", Role.APPLICANT, is_staff=False)
+    from labportal.models import OutboxMail
+
     client.post(reverse("password_reset"), {"email": "someone@example.jp"})
-    assert [m.subject for m in mailoutbox] == ["【地域DX推進ラボ】パスワード再設定のご案内"]
+    assert list(OutboxMail.objects.values_list("subject", "recipients")) == [
+        ("【地域DX推進ラボ】パスワード再設定のご案内", ["someone@example.jp"])]
+
+
+def test_password_reset_for_an_unknown_address_says_so_without_revealing_accounts(client):
+    from labportal.models import OutboxMail
+
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.jp"})
+    assert (response.status_code, list(OutboxMail.objects.values_list("event", flat=True))) == (
+        302, ["account_unknown"])
 
 
 def _round(state):
