@@ -320,6 +320,18 @@ SECTION_FORMS = {
 }
 
 
+
+def section_forms(key: str, application: Application, data=None):
+    """The bound (or unbound) form of one section and its table formsets, as [(formset, title)]:
+    the same for a DX application and a transition plan (`application` has its sections joined
+    and its tables prefetched)."""
+    form_class, formset_specs = SECTION_FORMS[key]
+    form = form_class(data, instance=getattr(application, key))
+    formsets = [(spec_class(data, instance=application, prefix=prefix,
+                            queryset=getattr(application, related).all()), title)
+                for spec_class, prefix, title, related in formset_specs]
+    return form, formsets
+
 # --- Organisations and members ----------------------------------------------------------------
 
 class OrganisationForm(PortalFormMixin, forms.ModelForm):

@@ -17,7 +17,7 @@ from labportal.selectors import open_rounds
 from . import access, services
 from .checklist import item_url, missing_items
 from .forms import (
-    SECTION_FORMS,
+    section_forms,
     AttachmentForm,
     InvitationForm,
     JoinForm,
@@ -224,13 +224,8 @@ def section_edit(request, pk, key):
         raise Http404
     application = access.application_for_user(request.user, pk, with_sections=True)
     section = getattr(application, key)
-    form_class, formset_specs = SECTION_FORMS[key]
     block_reason = services.edit_block_reason(application)
-    data = request.POST if request.method == "POST" else None
-    form = form_class(data, instance=section, prefix=None)
-    formsets = [(spec_class(data, instance=application, prefix=prefix,
-                            queryset=getattr(application, related).all()), title)
-                for spec_class, prefix, title, related in formset_specs]
+    form, formsets = section_forms(key, application, request.POST if request.method == "POST" else None)
     conflict = None
     status = 200
     if request.method == "POST":

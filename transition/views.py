@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.checklist import missing_items
-from applications.forms import SECTION_FORMS, AttachmentForm
+from applications.forms import AttachmentForm, section_forms
 from applications.models import SECTION_MODELS, SECTIONS_BY_KEY, Participant
 from applications.selectors import organisations_of, participant_kind_coverage, sections_for_display
 
@@ -178,13 +178,8 @@ def plan_section(request, pk, key):
     if application is None:
         raise Http404
     section = getattr(application, key)
-    form_class, formset_specs = SECTION_FORMS[key]
     block_reason = services.edit_block_reason(transition_request)
-    data = request.POST if request.method == "POST" else None
-    form = form_class(data, instance=section)
-    formsets = [(spec_class(data, instance=application, prefix=prefix,
-                            queryset=getattr(application, related).all()), title)
-                for spec_class, prefix, title, related in formset_specs]
+    form, formsets = section_forms(key, application, request.POST if request.method == "POST" else None)
     conflict = None
     status = 200
     if request.method == "POST":
