@@ -2,11 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from .auth_views import admin_login
+
 admin.site.site_header = "地域DX推進ラボ 管理画面"
 admin.site.site_title = "地域DX推進ラボ 管理画面"
 admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
+    path("admin/login/", admin_login),  # before the admin's own: one login form for everybody
     path("admin/", admin.site.urls),
     path("accounts/", include("applications.account_urls")),  # django-allauth, with our URL names
     path("applications/", include("applications.urls")),

@@ -99,3 +99,20 @@ def test_round_admin_refuses_to_open_an_announced_round(client):
                 {"action": "open_now", "_selected_action": [selection_round.pk]})
     selection_round.refresh_from_db()
     assert selection_round.get_state_display() == "公表済"
+
+
+def test_the_admin_login_hands_over_to_the_portal_login(client):
+    response = client.get(reverse("admin:login") + "?next=/admin/review/review/")
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=%2Fadmin%2Freview%2Freview%2F")
+
+
+def test_the_admin_login_refuses_an_offsite_next(client):
+    response = client.get(reverse("admin:login") + "?next=https://evil.example/")
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
+
+
+def test_the_admin_login_tells_a_signed_in_applicant_the_admin_is_not_for_them(client):
+    client.force_login(_user("applicant2@example.jp", Role.APPLICANT, is_staff=False))
+    response = client.get(reverse("admin:login"))
+    assert response.status_code == 403
+    assert "管理画面を利用する権限がありません" in response.content.decode()
