@@ -20,6 +20,7 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    IntegerField,
     Max,
     Min,
     Prefetch,
@@ -331,22 +332,39 @@ def _submitted_scores(selection_round: SelectionRound) -> QuerySet[Score]:
                                 review__state=Review.State.SUBMITTED, value__isnull=False)
 
 
-def criterion_statistics(selection_round: SelectionRound) -> list[dict]:
-    """Per (application, criterion), over submitted reviews: n, mean, min, max, spread (population
-    standard deviation) and, as windows over the application, its weighted total (Σ weight ×
-    mean of the non-bonus criteria) and bonus (the same over bonus criteria). One query."""
+def _tuples(queryset: QuerySet) -> list[tuple]:
+    """The rows of a values_list() queryset as the database driver returns them.
+
+    Django runs a converter over every value of an expression (float() of a float, int() of an
+    int): for the ranking's 30,000 rows of statistics that cost as much time as the queries
+    themselves (make bench). Only for columns the driver already returns as the right Python
+    type: integers, and floats (every figure here is cast to double precision / REAL)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def criterion_statistics(selection_round: SelectionRound) -> list[tuple]:
+    """Per (application, criterion), over submitted reviews, one tuple: (application id, criterion
+    id, n, mean, min, max, spread (population standard deviation), median, and as windows over
+    the application its weighted total (Σ weight × mean of the non-bonus criteria) and bonus (the
+    same over bonus criteria)). One query; the median is PostgreSQL's percentile_cont, elsewhere
+    None (criterion_medians finds it with window functions, one query more)."""
     mean = Avg(_float("value"))
     weighted_mean = _float("criterion__weight") * mean
-    return list(
+    median = PercentileCont(_float("value")) if connection.vendor == "postgresql" else Value(None, FloatField())
+    return _tuples(
         _submitted_scores(selection_round)
-        .values("review__application_id", "criterion_id", "criterion__weight", "criterion__is_bonus",
-                "criterion__scale_min", "criterion__scale_max")
+        # Grouped by the criterion's weight and bonus flag too: the windows below read them.
+        .values("review__application_id", "criterion_id", "criterion__weight", "criterion__is_bonus")
         .annotate(
             n=Count("id"),
             mean=mean,
             low=Min("value"),
             high=Max("value"),
             spread=_population_sd(Avg(_float(F("value") * F("value"))), mean),
+            median=median,
             weighted_total=WindowOverGroups(WindowOver("SUM", Case(
                 When(criterion__is_bonus=False, then=weighted_mean), default=Value(0.0),
                 output_field=FloatField())), partition_by=[F("review__application_id")]),
@@ -354,17 +372,15 @@ def criterion_statistics(selection_round: SelectionRound) -> list[dict]:
                 When(criterion__is_bonus=True, then=weighted_mean), default=Value(0.0),
                 output_field=FloatField())), partition_by=[F("review__application_id")]),
         )
+        .values_list("review__application_id", "criterion_id", "n", "mean", "low", "high", "spread", "median",
+                     "weighted_total", "bonus")
         .order_by("review__application_id", "criterion_id"))
 
 
 def criterion_medians(selection_round: SelectionRound) -> dict[tuple[int, int], float]:
-    """{(application id, criterion id): median of submitted scores}, in one query: PostgreSQL's
-    percentile_cont; elsewhere the one or two middle rows found by window functions."""
+    """{(application id, criterion id): median of submitted scores}, in one query, for databases
+    without percentile_cont (SQLite): the one or two middle rows found by window functions."""
     scores = _submitted_scores(selection_round)
-    if connection.vendor == "postgresql":
-        return {(row["review__application_id"], row["criterion_id"]): row["median"] for row in
-                scores.values("review__application_id", "criterion_id")
-                .annotate(median=PercentileCont(_float("value")))}
     partition = [F("review__application_id"), F("criterion_id")]
     middle = (scores.annotate(position=Window(RowNumber(), partition_by=partition, order_by=F("value").asc()),
                               count=Window(Count("id"), partition_by=partition))
@@ -376,6 +392,10 @@ def criterion_medians(selection_round: SelectionRound) -> dict[tuple[int, int], 
     return {key: sum(found) / len(found) for key, found in values.items()}
 
 
+REVIEW_TOTAL_COLUMNS = ("pk", "application_id", "reviewer_id", "reviewer__last_name", "reviewer__first_name",
+                        "reviewer__email", "total", "reviewer_n", "reviewer_mean", "reviewer_spread")
+
+
 def review_totals(selection_round: SelectionRound) -> list[dict]:
     """Per submitted review: its weighted total (non-bonus criteria) and, as windows over its
     reviewer's submitted reviews in the round, the reviewer's count, mean and spread of totals.
@@ -383,23 +403,26 @@ def review_totals(selection_round: SelectionRound) -> list[dict]:
     total = Sum(_float("scores__criterion__weight") * _float("scores__value"),
                 filter=Q(scores__criterion__is_bonus=False, scores__value__isnull=False))
     by_reviewer = {"partition_by": [F("reviewer_id")]}
-    return list(
+    rows = _tuples(
         Review.objects.filter(application__selection_round=selection_round,
                               application__state__in=RANKED_STATES, state=Review.State.SUBMITTED)
         .values("pk", "application_id", "reviewer_id", "reviewer__last_name", "reviewer__first_name",
                 "reviewer__email")
         .annotate(
             total=total,
-            reviewer_n=WindowOverGroups(WindowOver("COUNT", total), **by_reviewer),
+            # COUNT(…) OVER, not of the aggregate: on PostgreSQL it is a bigint either way.
+            reviewer_n=WindowOverGroups(WindowOver("COUNT", total, output_field=IntegerField()), **by_reviewer),
             reviewer_mean=WindowOverGroups(WindowOver("AVG", total), **by_reviewer),
             reviewer_spread=OverGroups(_population_sd(
                 WindowOverGroups(WindowOver("AVG", total * total), **by_reviewer),
                 WindowOverGroups(WindowOver("AVG", total), **by_reviewer)), output_field=FloatField()),
         )
+        .values_list(*REVIEW_TOTAL_COLUMNS)
         .order_by("reviewer_id", "application_id"))
+    return [dict(zip(REVIEW_TOTAL_COLUMNS, row, strict=True)) for row in rows]
 
 
-@dataclass
+@dataclass(slots=True)
 class CriterionCell:
     criterion: Criterion
     n: int = 0
@@ -489,20 +512,21 @@ def ranked_applications(selection_round: SelectionRound) -> QuerySet[Application
 def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSettings | None = None) -> Ranking:
     """Every application of the round that is in review or decided, with its statistics, ranked
     by 総合点 (weighted total + bonus) and by the mean z-score of its reviews. A fixed number of
-    queries: settings (unless given), criteria, applications, criterion statistics, medians,
-    review totals."""
+    queries: settings (unless given), criteria, applications, criterion statistics (with the
+    medians on PostgreSQL; elsewhere one query more for them), review totals."""
     settings_ = settings_ or round_settings(selection_round)
     criteria = criteria_of(settings_.criteria_set) if settings_ else []
     applications = list(ranked_applications(selection_round))
     if settings_ is None:
         return Ranking(selection_round, None, [], [RankingRow(a, [], a.assigned_count, a.submitted_count)
                                                    for a in applications])
-    statistics = defaultdict(dict)
+    statistics: dict[int, dict[int, tuple]] = defaultdict(dict)
     totals: dict[int, tuple[float, float]] = {}
     for row in criterion_statistics(selection_round):
-        statistics[row["review__application_id"]][row["criterion_id"]] = row
-        totals[row["review__application_id"]] = (row["weighted_total"], row["bonus"])
-    medians = criterion_medians(selection_round)
+        application_id, criterion_id, *_figures, weighted_total, bonus = row
+        statistics[application_id][criterion_id] = row
+        totals[application_id] = (weighted_total, bonus)
+    medians = criterion_medians(selection_round) if connection.vendor != "postgresql" else None
     reviews = review_totals(selection_round)
     z_scores = defaultdict(list)
     reviewer_stats: dict[int, ReviewerStats] = {}
@@ -510,28 +534,33 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
         spread = review["reviewer_spread"] or 0.0
         review["z_score"] = 0.0 if spread < 1e-9 else (review["total"] - review["reviewer_mean"]) / spread
         z_scores[review["application_id"]].append(review["z_score"])
-        reviewer_stats.setdefault(review["reviewer_id"], ReviewerStats(
-            review["reviewer_id"],
-            f"{review['reviewer__last_name']} {review['reviewer__first_name']}".strip() or review["reviewer__email"],
-            review["reviewer__email"], review["reviewer_n"], review["reviewer_mean"], spread))
+        if review["reviewer_id"] not in reviewer_stats:
+            reviewer_stats[review["reviewer_id"]] = ReviewerStats(
+                review["reviewer_id"],
+                f"{review['reviewer__last_name']} {review['reviewer__first_name']}".strip() or review["reviewer__email"],
+                review["reviewer__email"], review["reviewer_n"], review["reviewer_mean"], spread)
     if reviews:
         overall = sum(r["total"] for r in reviews) / len(reviews)
         for stats in reviewer_stats.values():
             stats.offset = stats.mean - overall
     threshold = float(settings_.disagreement_threshold)
     rows = []
+    criterion_ids = [(criterion, criterion.pk) for criterion in criteria]
     for application in applications:
+        application_id = application.pk
         cells = []
-        for criterion in criteria:
-            found = statistics[application.pk].get(criterion.pk)
-            cell = CriterionCell(criterion)
+        found_of_application = statistics.get(application_id, {})
+        for criterion, criterion_id in criterion_ids:
+            found = found_of_application.get(criterion_id)
             if found:
-                cell = CriterionCell(criterion, found["n"], found["mean"],
-                                     medians.get((application.pk, criterion.pk)), found["spread"],
-                                     found["low"], found["high"])
-            cells.append(cell)
-        weighted_total, bonus = totals.get(application.pk, (None, None))
-        zs = z_scores.get(application.pk)
+                _a, _c, n, mean, low, high, spread, median, _w, _b = found
+                if medians is not None:
+                    median = medians.get((application_id, criterion_id))
+                cells.append(CriterionCell(criterion, n, mean, median, spread, low, high))
+            else:
+                cells.append(CriterionCell(criterion))
+        weighted_total, bonus = totals.get(application_id, (None, None))
+        zs = z_scores.get(application_id)
         rows.append(RankingRow(
             application, cells, application.assigned_count, application.submitted_count,
             weighted_total, bonus, sum(zs) / len(zs) if zs else None,

@@ -3,11 +3,13 @@
 The ranking shows every application of a round (1,788 when every municipality applies) with 6
 criteria each: as a template loop that was some 40,000 `floatformat` calls and 100,000 variable
 lookups, seconds per page (`make bench`). Here each row is one f-string: the same HTML, a few
-hundred milliseconds less for the whole table."""
+hundred milliseconds less for the whole table. A criterion's cell is formatted once per distinct
+(mean, median, spread): 10,728 cells of a national round hold a few hundred distinct ones."""
+
+from html import escape  # what django.utils.html.escape calls, without its lazy-string wrapper
 
 from django import template
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -25,7 +27,15 @@ def _trimmed(value) -> str:
     """floatformat:"-2" — two decimals unless the number is whole; "" for None."""
     if value is None:
         return ""
-    return f"{value:.0f}" if round(value, 2) == int(round(value, 2)) else f"{value:.2f}"
+    rounded = round(value, 2)
+    return f"{value:.0f}" if rounded == int(rounded) else f"{value:.2f}"
+
+
+def _cell(cell) -> str:
+    if cell.mean is None:
+        return f'<td class="review-num">{EMPTY}</td>'
+    return (f'<td class="review-num">{_fixed(cell.mean)}<br><small>中{_trimmed(cell.median)} '
+            f'σ{_fixed(cell.spread)}</small></td>')
 
 
 @register.simple_tag
@@ -34,16 +44,21 @@ def ranking_rows(ranking) -> str:
         return mark_safe(f'<tr><td colspan="{len(ranking.criteria) + 11}">審査の対象となる申請はまだありません。</td></tr>')
     change_url = reverse("admin:applications_application_change", args=[0]).replace("/0/", "/{}/")
     html = []
+    cell_html: dict[tuple, str] = {}
     for index, row in enumerate(ranking.rows):
         application = row.application
         css = ("row1" if index % 2 == 0 else "row2") + (" review-disagreement" if row.disagreement else "")
         receipt = escape(application.receipt_number or application.pk)
         select = (f'<input type="checkbox" name="applications" value="{application.pk}" '
                   f'aria-label="{escape(application.receipt_number or "")}を選択">' if row.decidable else "")
-        cells = "".join(
-            f'<td class="review-num">{_fixed(cell.mean)}<br><small>中{_trimmed(cell.median)} '
-            f'σ{_fixed(cell.spread)}</small></td>' if cell.mean is not None else f'<td class="review-num">{EMPTY}</td>'
-            for cell in row.cells)
+        cell_strings = []
+        for cell in row.cells:
+            key = (cell.mean, cell.median, cell.spread)
+            text = cell_html.get(key)
+            if text is None:
+                text = cell_html[key] = _cell(cell)
+            cell_strings.append(text)
+        cells = "".join(cell_strings)
         z = (f"{_fixed(row.z_score)}<br><small>（{row.z_rank}位）</small>" if row.z_score is not None else EMPTY)
         decision = row.decision
         decided = (f"{escape(decision.get_outcome_display())}<br><small>{escape(decision.status_label)}</small>"
