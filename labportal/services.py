@@ -325,7 +325,13 @@ def is_transient(exc: Exception) -> bool:
         return 400 <= exc.smtp_code < 500
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return True
-    if isinstance(exc, smtplib.SMTPException):  # recipients refused, unsupported, ...
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        # smtplib raises it when every recipient was refused, each with its own reply: a 451
+        # to RCPT (greylisting, a relay busy) is worth another attempt like any other 4xx
+        # (make faults found receipts 失敗 for good after one greylisting reply).
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPException):  # a 5xx to RCPT, unsupported, ...
         return False
     return isinstance(exc, (OSError, SoftTimeLimitExceeded))  # refused, reset, timeout, DNS
 

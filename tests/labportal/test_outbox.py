@@ -184,6 +184,13 @@ def test_send_fails_after_the_last_attempt(scripted, settings):
         OutboxMail.State.FAILED, None, OutboxMail.State.FAILED, 2, "SMTPServerDisconnected: gone")
 
 
+def test_send_4xx_reply_to_the_recipient_is_retried(scripted):
+    # Greylisting: "451 4.7.1 try again later" to RCPT; smtplib raises SMTPRecipientsRefused.
+    scripted.script = [("before", smtplib.SMTPRecipientsRefused({"x@example.jp": (451, b"greylisted")}))]
+    mail = _queue_one()
+    assert outbox_send(mail_id=mail.pk).state == OutboxMail.State.PENDING
+
+
 def test_send_5xx_reply_fails_at_once(scripted):
     scripted.script = [("before", smtplib.SMTPRecipientsRefused({"x@example.jp": (550, b"no such user")}))]
     mail = _queue_one()
