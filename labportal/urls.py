@@ -8,6 +8,9 @@ admin.site.site_header = "地域DX推進ラボ 管理画面"
 admin.site.site_title = "地域DX推進ラボ 管理画面"
 admin.site.index_title = "管理メニュー"
 
+# The portal's Japanese error page; 503 with Retry-After when the database does not answer.
+handler500 = "labportal.views.server_error"
+
 urlpatterns = [
     path("admin/login/", admin_login),  # before the admin's own: one login form for everybody
     path("admin/", admin.site.urls),

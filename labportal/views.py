@@ -96,3 +96,31 @@ _FIELD_DOCS = [
     ("predecessor_id", "整数または null", "DXラボの場合、移行元の地方版IoT推進ラボのID"),
     ("url", "文字列", "ラボのページのURL"),
 ]
+
+
+def server_error(request):
+    """handler500: the portal's own error page, in Japanese, telling the user what to do.
+
+    Rendered without a request context: the context processors and the session would ask the
+    database, which may be what failed. A database that does not answer (restarting, failing
+    over, out of connections) is a 503 with Retry-After: nothing was saved, and sending the same
+    form again is safe (a submission is never made twice). Django calls this inside the
+    `except` of the failed request, so the exception is at hand.
+    """
+    import sys
+
+    from django.db import InterfaceError, OperationalError
+    from django.template import loader
+
+    unavailable = isinstance(sys.exc_info()[1], (OperationalError, InterfaceError))
+    context = {"unavailable": unavailable, "SECRETARIAT_NAME": settings.SECRETARIAT_NAME,
+               "SECRETARIAT_EMAIL": settings.SECRETARIAT_EMAIL}
+    try:
+        body = loader.get_template("500.html").render(context)
+    except Exception:  # noqa: BLE001 - the error page itself must not fail
+        body = ("<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>エラー</title>"
+                "<h1>ただいま処理できませんでした</h1><p>しばらくしてから、もう一度お試しください。</p></html>")
+    response = HttpResponse(body, status=503 if unavailable else 500)
+    if unavailable:
+        response["Retry-After"] = "30"
+    return response
