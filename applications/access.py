@@ -4,6 +4,7 @@
 Only active members of an application's organisation pass. Reviewers and staff are not members:
 they read applications in the admin, never through these pages."""
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from .models import Application, Attachment, Invitation, Membership, Organisation
@@ -28,6 +29,12 @@ def application_for_user(user, pk, *, with_sections=False) -> Application:
                 .get(pk=pk))
     except (Application.DoesNotExist, ValueError):
         raise Http404 from None
+
+
+def member_applications(user) -> QuerySet[Application]:
+    """The applications `user` may open on these pages, for a service that reads one locked
+    (application_submit): the same filter as application_for_user, in the service's own query."""
+    return Application.objects.filter(**_member_filter(user, "organisation__"), transition_request__isnull=True)
 
 
 def attachment_for_user(user, pk) -> Attachment:

@@ -15,7 +15,7 @@ import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from labportal.models import SelectionRound
@@ -100,18 +100,19 @@ ALLOWED_TRANSITIONS = {
 
 
 def application_transition(*, application: Application, to_state: str, actor: str, user=None,
-                           message: str = "") -> ApplicationEvent:
+                           message: str = "", also_save: tuple[str, ...] = ()) -> ApplicationEvent:
     """Move `application` to `to_state` if the table allows it for `actor`, and log it once.
 
     The caller holds the row locked (select_for_update) inside a transaction. Raises
-    TransitionNotAllowed for any move not in ALLOWED_TRANSITIONS[actor].
+    TransitionNotAllowed for any move not in ALLOWED_TRANSITIONS[actor]. `also_save`: fields the
+    caller changed with the move, written in the same UPDATE.
     """
     from_state = application.state
     if (from_state, to_state) not in ALLOWED_TRANSITIONS.get(actor, set()):
         raise TransitionNotAllowed(
             f"「{State(from_state).label}」から「{State(to_state).label}」へは変更できません。")
     application.state = to_state
-    application.save(update_fields=["state", "updated_at"])
+    application.save(update_fields=["state", "updated_at", *also_save])
     event = ApplicationEvent.objects.create(application=application, from_state=from_state,
                                             to_state=to_state, actor=actor, user=user, message=message)
     logger.info("application %s: %s -> %s by %s %s", application.pk, from_state, to_state, actor,
@@ -419,17 +420,34 @@ class SubmitResult:
     submitted: bool  # False: it was already submitted, nothing was done
 
 
-def _next_receipt(selection_round: SelectionRound) -> tuple[str, int]:
-    # The round row is the lock that serialises numbering within a round.
-    SelectionRound.objects.select_for_update().filter(pk=selection_round.pk).first()
-    seq = (Application.objects.filter(selection_round=selection_round)
-           .aggregate(m=Max("receipt_seq"))["m"] or 0) + 1
+def _receipt_number(selection_round: SelectionRound, seq: int) -> str:
     year = timezone.localtime(selection_round.opens_at or timezone.now()).year
     code = selection_round.programme.code.upper()
-    return f"{code}-{year}-{selection_round.number:02d}-{seq:04d}", seq
+    return f"{code}-{year}-{selection_round.number:02d}-{seq:04d}"
 
 
-def application_submit(*, application_id: int, user, now: datetime | None = None) -> SubmitResult:
+def _locked_for_submission(application_id, applications=None) -> Application:
+    # The application row and its round's: the round row is the lock that serialises receipt
+    # numbering within a round, taken with the application's in one statement.
+    return ((applications if applications is not None else Application.objects)
+            .select_for_update(of=("self", "selection_round"))
+            .select_related("selection_round__programme", "organisation").get(pk=application_id))
+
+
+def _submission_read():
+    """Every section and table (the checklist and the snapshot), with the numbers a submission
+    continues: the application's last version and its round's highest receipt number. Read after
+    both locks are held, so that both are those of every submission committed before."""
+    return application_with_sections().annotate(
+        last_version=Subquery(ApplicationVersion.objects.filter(application=OuterRef("pk"))
+                              .order_by("-number").values("number")[:1]),
+        last_receipt_seq=Subquery(Application.objects.filter(
+            selection_round=OuterRef("selection_round"), receipt_seq__isnull=False)
+            .order_by("-receipt_seq").values("receipt_seq")[:1]))
+
+
+def application_submit(*, application_id: int, user, now: datetime | None = None,
+                       applications=None) -> SubmitResult:
     """Submit (or resubmit after 差し戻し) the application, once.
 
     Guarantees: the row is locked for the whole check-and-write, so a double click, a resent
@@ -438,30 +456,34 @@ def application_submit(*, application_id: int, user, now: datetime | None = None
     round's closing time (server clock, compared as aware datetimes, so Asia/Tokyo is exact) or
     after a revision's due time, and while the checklist has missing items. Each submission keeps
     a JSON snapshot (ApplicationVersion) and queues the receipt mail to every active member.
+
+    `applications`: a queryset the application must be in (the applicant's page passes the
+    applications its user may open, so that the lock is the access check too); Application.DoesNotExist
+    when it is not.
     """
     now = _now(now)
     with transaction.atomic():
-        application = _locked(application_id)
+        application = _locked_for_submission(application_id, applications)
         if application.state in (State.SUBMITTED, State.UNDER_REVIEW):
             return SubmitResult(application, submitted=False)
         _ensure_editable(application, now)
-        full = application_with_sections().get(pk=application.pk)
+        full = _submission_read().get(pk=application.pk)
         missing = missing_items(full)
         if missing:
             raise IncompleteApplication(missing)
         resubmission = application.state == State.RETURNED
         if not application.receipt_number:
-            application.receipt_number, application.receipt_seq = _next_receipt(application.selection_round)
+            application.receipt_seq = (full.last_receipt_seq or 0) + 1
+            application.receipt_number = _receipt_number(application.selection_round, application.receipt_seq)
             application.first_submitted_at = now
         application.submitted_at = now
-        application.save(update_fields=["receipt_number", "receipt_seq", "first_submitted_at",
-                                        "submitted_at", "updated_at"])
         application_transition(application=application, to_state=State.SUBMITTED, actor=Actor.APPLICANT,
-                               user=user, message="再提出" if resubmission else "")
+                               user=user, message="再提出" if resubmission else "",
+                               also_save=("receipt_number", "receipt_seq", "first_submitted_at", "submitted_at"))
         # The snapshot records what was submitted, under the number the receipt gives.
         full.receipt_number = application.receipt_number
         full.state = application.state
-        number = (application.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+        number = (full.last_version or 0) + 1
         ApplicationVersion.objects.create(application=application, number=number,
                                           data=application_snapshot(full), submitted_at=now,
                                           submitted_by=user)

@@ -361,9 +361,13 @@ def attachment_download(request, pk):
 @applicant_required
 @require_POST
 def application_submit(request, pk):
-    application = access.application_for_user(request.user, pk)
     try:
-        result = services.application_submit(application_id=application.pk, user=request.user)
+        # The submission's locked read is the access check too (a query fewer on deadline day).
+        result = services.application_submit(application_id=pk, user=request.user,
+                                             applications=access.member_applications(request.user))
+    except Application.DoesNotExist:
+        access.application_for_user(request.user, pk)  # refused, as on every other page
+        raise Http404 from None  # a member since a moment ago: let them try again
     except services.IncompleteApplication as error:
         messages.error(request, str(error))
     except services.ApplicationError as error:
@@ -375,7 +379,7 @@ def application_submit(request, pk):
         else:
             messages.info(request, f"この申請書は既に提出済みです（受付番号 {result.application.receipt_number}）。"
                                    "二重には提出されていません。")
-    return redirect("applications:detail", pk=application.pk)
+    return redirect("applications:detail", pk=pk)
 
 
 @applicant_required

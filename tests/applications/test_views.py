@@ -352,6 +352,28 @@ def test_submit_double_post_one_submission_with_message(client_of, application, 
             OutboxMail.objects.filter(event="applications_submitted").count()) == (True, 1)
 
 
+# The submission: session, user, groups; the application and its round locked (the access
+# check too), every section and table (9), one UPDATE, the event, the version; the members, the
+# outbox's three (existing keys, insert, ids); and the test's savepoints around the transaction.
+SUBMIT_QUERIES = 22
+
+
+def test_submit_query_count_is_pinned(client_of, application, applicant, django_assert_num_queries):
+    fill_completely(application)
+    client = client_of(applicant)
+    client.get(reverse("applications:dashboard"))  # the session is written once, on the first visit
+    with django_assert_num_queries(SUBMIT_QUERIES):
+        client.post(reverse("applications:submit", args=[application.pk]))
+
+
+def test_submit_by_another_organisations_member_refused_and_left_draft(client_of, application):
+    fill_completely(application)
+    other = member_of(OrganisationFactory(name="別団体"), email="other@city.example.jp")
+    response = client_of(other).post(reverse("applications:submit", args=[application.pk]))
+    application.refresh_from_db()
+    assert (response.status_code, application.state, application.receipt_number) == (404, Application.State.DRAFT, None)
+
+
 def test_after_closing_application_read_only_with_reason(client_of, application, applicant):
     closes = application.selection_round.closes_at
     with time_machine.travel(closes + datetime.timedelta(minutes=1), tick=False):
