@@ -2,9 +2,26 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .models import Bureau, Lab, Prefecture, Programme, Region, SelectionRound, User
+
+
+def view_on_site(request, content_type_id, object_id):
+    """The admin's 「サイトで表示」 link, for those who may view the model in the admin. Django's
+    own answers anyone with the admin (reviewers too) with a redirect for every existing object,
+    so a reviewer could tell which ids of applications they do not review exist; here 404."""
+    try:
+        content_type = ContentType.objects.get_for_id(int(content_type_id))
+    except (ContentType.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not any(request.user.has_perm(f"{content_type.app_label}.{action}_{content_type.model}")
+               for action in ("view", "change")):
+        raise Http404
+    return shortcut(request, content_type_id, object_id)
 
 
 @admin.register(User)

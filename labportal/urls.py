@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from .admin import view_on_site
 from .auth_views import admin_login
 
 admin.site.site_header = "地域DX推進ラボ 管理画面"
@@ -13,6 +14,7 @@ handler500 = "labportal.views.server_error"
 
 urlpatterns = [
     path("admin/login/", admin_login),  # before the admin's own: one login form for everybody
+    path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),  # checked
     path("admin/", admin.site.urls),
     path("accounts/", include("applications.account_urls")),  # django-allauth, with our URL names
     path("applications/", include("applications.urls")),

@@ -110,6 +110,7 @@ class ReviewAdmin(StaffOnly, HistoryAdmin):
         return False  # see the action 割当を取り消す (only for reviews nobody has started)
 
     def add_view(self, request, form_url="", extra_context=None):
+        _require_staff(request)  # this replaces the admin's add form, and with it its permission check
         rounds = RoundReviewSettings.objects.select_related("selection_round__programme")
         return _render(self, request, "admin/review/review/choose_round.html", "審査員の割当：公募回を選ぶ",
                        settings_list=rounds)
