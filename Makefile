@@ -31,9 +31,9 @@ test: install
 bench: install
 	$(PY) -m bench.run --scale $(BENCH_SCALE)
 
-## Give the demo accounts new passwords, printed once.
+## Give the demo accounts new passwords (and staff and reviewers new 2FA keys), printed once.
 demo-passwords: install
-	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_accounts --reset-passwords
+	DEBUG=$${DEBUG:-1} $(PY) manage.py demo_data --reset-passwords
 
 ## Refresh constraints.txt after changing pyproject.toml (commit the result).
 lock:

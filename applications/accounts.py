@@ -105,6 +105,12 @@ class AccountAdapter(DefaultAccountAdapter):
             return reverse("applications:dashboard")
         return super().get_login_redirect_url(request)
 
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        from labportal.two_factor import reauthentication_required_for_two_factor
+
+        answer = reauthentication_required_for_two_factor(app)
+        return super().is_reauthentication_required(app=app, **kwargs) if answer is None else answer
+
 
 def trust_address_of_account_made_by_staff(sender, instance, created, raw=False, **kwargs):
     """An account made by staff (admin, createsuperuser, demo data) has an address staff chose:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "simple_history",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "labportal",
     "applications",
     "review",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "labportal.two_factor.TwoFactorEnrolmentMiddleware",  # after auth and allauth: staff enrol first
 ]
 
 # Server-Timing headers with the time and query count of each response (see labportal/middleware.py).
@@ -146,6 +148,18 @@ ACCOUNT_ADAPTER = "applications.accounts.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "applications.accounts.SignupForm", "login": "applications.accounts.LoginForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 ACCOUNT_SIGNUP_REDIRECT_URL = "applications:dashboard"
+
+# --- Two-factor authentication (allauth.mfa; the rule and its middleware: labportal/two_factor.py) ---
+# Staff and reviewers must use an authenticator app (TOTP); applicants may. Recovery codes are the
+# way back in when the phone is lost. One step of tolerance either side: phone clocks drift and
+# typing the code takes time; a code is still accepted once only.
+MFA_ADAPTER = "labportal.two_factor.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "地域DX推進ラボ"
+MFA_TOTP_TOLERANCE = 1
+MFA_FORMS = {"authenticate": "labportal.two_factor.AuthenticateForm",
+             "reauthenticate": "labportal.two_factor.ReauthenticateForm",
+             "activate_totp": "labportal.two_factor.ActivateTOTPForm"}
 
 # --- Attachments of applications (served only through applications.views) ------------------
 APPLICATION_ATTACHMENT_MAX_BYTES = env.int("APPLICATION_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

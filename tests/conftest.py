@@ -71,3 +71,13 @@ def django_db_setup(django_db_setup):
         contents = connection.__dict__.get("_test_serialized_contents")
         if contents is not None:
             type(connection)._test_serialized_contents = contents
+
+
+@pytest.fixture
+def admin_user(admin_user):
+    """pytest-django's superuser, with the authenticator app every admin user must have
+    (labportal/two_factor.py; helpers in tests/two_factor.py)."""
+    from tests.two_factor import give_totp
+
+    give_totp(admin_user)
+    return admin_user

@@ -23,6 +23,7 @@ from applications.models import (
     RoadmapItem,
 )
 from labportal.models import Programme, Region, Role, SelectionRound, User
+from tests.two_factor import give_totp_if_staff
 
 JST = ZoneInfo("Asia/Tokyo")
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -44,6 +45,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.groups.add(Group.objects.get(name=extracted or Role.APPLICANT))
             self.save()
+            give_totp_if_staff(self, extracted)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -15,15 +15,17 @@ from tests.review.factories import (
     make_round,
     member_of,
 )
+from tests.two_factor import type_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def _admin_log_in(page, base_url, email):
+def _admin_log_in(page, base_url, user):
     page.goto(f"{base_url}/admin/login/")
-    page.get_by_label("メールアドレス").fill(email)
+    page.get_by_label("メールアドレス").fill(user.email)
     page.get_by_label("パスワード").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    type_code(page, user.totp_secret)  # staff and reviewers log in with their authenticator app
 
 
 def _serious(axe, page):
@@ -44,7 +46,7 @@ def test_review_scored_in_the_browser_then_decided_and_announced(live_server, pa
     page.on("dialog", lambda dialog: dialog.accept())
 
     # The reviewer finds the assignment in 担当する審査 and scores it beside the application.
-    _admin_log_in(page, live_server.url, reviewer.email)
+    _admin_log_in(page, live_server.url, reviewer)
     page.get_by_role("link", name="担当する審査").first.click()
     page.get_by_role("link", name="ブラウザ市地域DX推進ラボ").click()
     expect(page.get_by_role("heading", name="申請の内容（閲覧のみ）")).to_be_visible()
@@ -65,7 +67,7 @@ def test_review_scored_in_the_browser_then_decided_and_announced(live_server, pa
     # Staff decide on the ranking page and announce the round.
     staff_context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     staff_page = staff_context.new_page()
-    _admin_log_in(staff_page, live_server.url, staff.email)
+    _admin_log_in(staff_page, live_server.url, staff)
     staff_page.goto(f"{live_server.url}/admin/review/roundreviewsettings/{selection_round.review_settings.pk}/ranking/")
     staff_page.get_by_label(f"{application.receipt_number}を選択").check()
     staff_page.locator("#id_outcome").select_option("selected")

@@ -9,7 +9,9 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from labportal.models import Lab, User
+from labportal.two_factor import two_factor_required
 from tests.transition.conftest import fill_plan
+from tests.two_factor import secret_of, type_code
 from transition.models import TransitionRequest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -22,6 +24,9 @@ def _log_in(page, base_url, email):
     page.get_by_label("メールアドレス").fill(email)
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    user = User.objects.get(email=email)
+    if two_factor_required(user):  # the demo staff's authenticator app, set up by demo_data
+        type_code(page, secret_of(user))
 
 
 def _serious(axe, page, name):

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from labportal.models import Role, User
+from tests.two_factor import give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -12,6 +13,8 @@ pytestmark = pytest.mark.django_db
 def _user(email, role, is_staff):
     user = User.objects.create_user(email=email, password="correct horse battery", is_staff=is_staff)
     user.groups.add(Group.objects.get(name=role))
+    if is_staff:
+        give_totp(user)  # staff cannot work without an authenticator app (tests/labportal/test_two_factor.py)
     return user
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from labportal import services
 from labportal.models import ClockEvent, OutboxMail, Role, User
 from labportal.services import notify
+from tests.two_factor import give_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +20,7 @@ CHANGELIST = reverse("admin:labportal_outboxmail_changelist")
 def staff_client(client):
     user = User.objects.create_user("staff@example.jp", "pw-staff-123456", is_staff=True)
     user.groups.add(Group.objects.get(name=Role.STAFF))
+    give_totp(user)
     client.force_login(user)
     return client
 

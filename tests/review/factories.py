@@ -13,6 +13,7 @@ from applications.models import SECTION_MODELS, Application, Membership, Organis
 from labportal.models import Prefecture, Programme, Region, Role, SelectionRound, User
 from review import services
 from review.models import CriteriaSet, Criterion, Review, RoundReviewSettings, Score
+from tests.two_factor import give_totp_if_staff
 
 PASSWORD = "correct horse battery staple"
 _round_numbers = itertools.count(50)
@@ -22,6 +23,8 @@ def _role(default):
     def add_group(user, create, extracted, **kwargs):
         if create and (extracted or default):
             user.groups.add(Group.objects.get(name=extracted or default))
+        if create:
+            give_totp_if_staff(user, extracted or default)
     return factory.PostGeneration(add_group)
 
 

@@ -20,6 +20,7 @@ from applications.models import (
     RoadmapItem,
 )
 from labportal.models import Lab, Role, User
+from tests.two_factor import give_totp_if_staff
 from transition import services
 from transition.models import TransitionPolicy, TransitionRequest
 
@@ -42,6 +43,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             self.groups.add(Group.objects.get(name=extracted or Role.APPLICANT))
             self.save()  # the password set by the post-generation call above
+            give_totp_if_staff(self, extracted)
 
 
 class StaffFactory(UserFactory):
@@ -54,6 +56,7 @@ class StaffFactory(UserFactory):
         if create:
             self.groups.add(Group.objects.get(name=Role.STAFF))
             self.save()
+            give_totp_if_staff(self, Role.STAFF)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

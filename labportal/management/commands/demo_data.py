@@ -1,4 +1,6 @@
-"""Demo accounts, an open DX round and a round for the clock; passwords printed once, stored nowhere."""
+"""Demo accounts, an open DX round and a round for the clock; passwords printed once, stored nowhere.
+Staff and reviewers must use two-factor authentication (labportal/two_factor.py): their demo
+accounts get an authenticator secret, printed once beside the password, to add to an app."""
 
 import secrets
 from datetime import timedelta
@@ -10,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from labportal.models import Programme, Role, SelectionRound, User
+from labportal.two_factor import totp_issue, two_factor_required
 
 DEMO_DOMAIN = "labportal.example"
 CLOCK_DEMO_ROUND = 2  # the round the clock opens, reminds about and closes minutes after start-up
@@ -32,7 +35,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset-passwords", action="store_true",
-                            help="デモ用アカウントのパスワードを新しくして表示します。")
+                            help="デモ用アカウントのパスワード（事務局・審査員は2段階認証のキーも）を新しくして表示します。")
 
     @transaction.atomic
     def handle(self, *args, reset_passwords=False, **options):
@@ -46,7 +49,8 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
                 user.groups.add(Group.objects.get(name=role))
-                printed.append((role, user.email, password))
+                secret = totp_issue(user=user) if two_factor_required(user) else ""
+                printed.append((role, user.email, password, secret))
         self._demo_round()
         self._clock_demo_round()
         self._demo_organisations()
@@ -54,9 +58,13 @@ class Command(BaseCommand):
         self._demo_review()
         if printed:
             self.stdout.write(self.style.WARNING(
-                "デモ用アカウント（パスワードはこの一度だけ表示します。忘れたら make demo-passwords）:"))
-            for role, email, password in printed:
-                self.stdout.write(f"  {role:<10} {email:<28} {password}")
+                "デモ用アカウント（パスワードと2段階認証のキーはこの一度だけ表示します。忘れたら make demo-passwords）:"))
+            for role, email, password, secret in printed:
+                self.stdout.write(f"  {role:<10} {email:<28} {password}"
+                                  + (f"  2段階認証のキー: {secret}" if secret else ""))
+            if any(secret for *_, secret in printed):
+                self.stdout.write("  事務局・審査員は、キーを認証アプリ（Google Authenticator など）に「セットアップキー」"
+                                  "として登録し、ログインのときに表示される6桁の確認コードを入力してください。")
         else:
             self.stdout.write("デモ用アカウントは作成済みです（パスワードの再発行: make demo-passwords）。")
 
