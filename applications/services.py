@@ -350,6 +350,24 @@ ALLOWED_TYPES = {
     "image/jpeg": "画像（JPEG）",
     "image/png": "画像（PNG）",
 }
+# The extensions a file of each type may be named with. The type comes from the content; a name
+# promising another program (a PDF named .xlsx) is refused too, so that the file staff and
+# reviewers download opens as what its name says.
+EXTENSIONS = {
+    "application/pdf": ("pdf",),
+    "application/msword": ("doc",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.ms-excel": ("xls",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "image/jpeg": ("jpg", "jpeg"),
+    "image/png": ("png",),
+}
+
+
+def _extension(name: str) -> str:
+    """The extension of a file name, as typed or in full width (計画書．ＰＤＦ), lower case."""
+    name = unicodedata.normalize("NFKC", name or "").strip()
+    return name.rsplit(".", 1)[1].strip().lower() if "." in name else ""
 
 
 def detect_type(uploaded: UploadedFile):
@@ -372,10 +390,17 @@ def attachment_check(uploaded: UploadedFile) -> filetype.Type:
     if uploaded.size == 0:
         raise AttachmentRefused("空のファイルは登録できません。")
     kind = detect_type(uploaded)
+    name = uploaded.name or ""
     if kind is None:
         raise AttachmentRefused(
-            "このファイルの形式は登録できません。PDF、Word、Excel、画像（JPEG・PNG）のファイルを選んでください"
-            "（ファイル名の拡張子ではなく、ファイルの中身で判定しています）。")
+            f"選んだファイル「{name}」の形式は登録できません。PDF、Word、Excel、画像（JPEG・PNG）のファイルを"
+            "選んでください（ファイル名の拡張子ではなく、ファイルの中身で判定しています）。")
+    extension, expected = _extension(name), EXTENSIONS[kind.mime]
+    if extension not in expected:
+        named = f"拡張子は「.{extension}」です" if extension else "拡張子がありません"
+        raise AttachmentRefused(
+            f"選んだファイル「{name}」は、中身は{ALLOWED_TYPES[kind.mime]}ですが、{named}。"
+            f"中身に合った拡張子（{'・'.join('.' + e for e in expected)}）の名前にしてから、もう一度選んでください。")
     return kind
 
 
