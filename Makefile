@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_SCALE ?= full
 
-.PHONY: install run test bench demo-passwords lock clean vendor-assets
+.PHONY: install run test bench backup restore demo-passwords lock clean vendor-assets
 
 install: $(STAMP)
 
@@ -30,6 +30,15 @@ test: install
 ## Results: bench/results/<date>-<commit>.json and a Markdown table; see README "Performance".
 bench: install
 	$(PY) -m bench.run --scale $(BENCH_SCALE)
+
+## Back up the database (pg_dump) and the uploaded files into one file under BACKUP_DIR
+## (default var/backups/). Restore it with: make restore BACKUP=<file> (asks before replacing).
+backup: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py backup $(if $(BACKUP_DIR),--output-dir "$(BACKUP_DIR)")
+
+restore: install
+	@test -n "$(BACKUP)" || { echo "BACKUP=<ファイル> を指定してください / usage: make restore BACKUP=<file>"; exit 2; }
+	DEBUG=$${DEBUG:-1} $(PY) manage.py restore "$(BACKUP)"
 
 ## Give the demo accounts new passwords (and staff and reviewers new 2FA keys), printed once.
 demo-passwords: install
