@@ -183,6 +183,12 @@ def test_applicant_is_not_forced_and_finds_the_optional_set_up_in_the_menu(clien
     assert (response.status_code, 'href="/accounts/2fa/">2段階認証</a>' in content) == (200, True)
 
 
+def test_staff_find_two_factor_in_the_admin_header(client):
+    client.force_login(StaffFactory())
+    content = client.get("/admin/").content.decode()
+    assert '<a href="/accounts/2fa/">2段階認証</a>' in content
+
+
 def test_applicant_who_sets_it_up_is_asked_for_the_code_at_the_next_login(client):
     applicant = ApplicantFactory()
     _log_in(client, applicant)
