@@ -7,8 +7,9 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 BENCH_SCALE ?= full
+FAULTS_SCALE ?= full
 
-.PHONY: install run test bench backup restore demo-passwords lock clean vendor-assets
+.PHONY: install run test bench faults backup restore demo-passwords lock clean vendor-assets
 
 install: $(STAMP)
 
@@ -30,6 +31,12 @@ test: install
 ## Results: bench/results/<date>-<commit>.json and a Markdown table; see README "Performance".
 bench: install
 	$(PY) -m bench.run --scale $(BENCH_SCALE)
+
+## The deadline hour with faults (Redis down, Celery worker killed, SMTP refusing, PostgreSQL
+## restarted) on private PostgreSQL and Redis it starts and removes; fails if anything is lost or
+## doubled. FAULTS_SCALE=small: CI's version (under three minutes). See README "Operations".
+faults: install
+	$(PY) -m bench.faults --scale $(FAULTS_SCALE)
 
 ## Back up the database (pg_dump) and the uploaded files into one file under BACKUP_DIR
 ## (default var/backups/). Restore it with: make restore BACKUP=<file> (asks before replacing).
