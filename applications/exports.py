@@ -1,19 +1,17 @@
 """The staff's exports of applications: one row per application, as CSV (UTF-8 with BOM, for
 Excel) and as .xlsx (openpyxl). Both read the same rows, in a fixed number of queries."""
 
-import csv
 import io
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from labportal.spreadsheet import csv_text, xlsx_cell
+
 from .selectors import application_with_sections, participant_kind_coverage, section_fields
 from .models import SECTION_MODELS
-
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection
 
 SUMMARY_COLUMNS = ["受付番号", "状態", "公募回", "申請主体", "申請主体の種別", "申請主体の確認", "ラボの名称",
                    "対象地域", "都道府県", "経済産業局", "該当する取組", "象限", "実施する取組", "KPI数",
@@ -70,20 +68,8 @@ def rows(queryset):
     return header, result
 
 
-def _cell(value):
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
 def as_csv(queryset) -> str:
-    header, data = rows(queryset)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in data:
-        writer.writerow([_cell(v) for v in row])
-    return buffer.getvalue()
+    return csv_text(*rows(queryset))
 
 
 def as_xlsx(queryset) -> bytes:
@@ -95,10 +81,7 @@ def as_xlsx(queryset) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in data:
-        sheet.append([v if isinstance(v, int) else _xlsx_text(v) for v in row])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # an answer starting with "=" is text, never a formula
-                cell.data_type = "s"
+        sheet.append(["" if v is None else xlsx_cell(v if isinstance(v, int) else str(v)) for v in row])
     for index, name in enumerate(header, start=1):
         width = 14 if index <= len(SUMMARY_COLUMNS) else 40
         sheet.column_dimensions[get_column_letter(index)].width = width
@@ -109,8 +92,3 @@ def as_xlsx(queryset) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def _xlsx_text(value):
-    # Control characters are not allowed in .xlsx cells; nobody typed them on purpose.
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))

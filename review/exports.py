@@ -11,12 +11,11 @@ import re
 from django.db.models import Prefetch
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from labportal.models import SelectionRound
-from labportal.spreadsheet import csv_text, neutralise
+from labportal.spreadsheet import csv_text, xlsx_cell
 
 from . import selectors
 from .models import Review, Score
@@ -53,20 +52,14 @@ def round_results_csv(selection_round: SelectionRound) -> str:
     return csv_text(summary_header(ranking), summary_rows(ranking))
 
 
-def _text(value):
-    if isinstance(value, str):
-        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
-
-
 def _sheet(workbook, title, header, rows, widths=None):
     sheet = workbook.create_sheet(title=title)
-    sheet.append([_text(name) for name in header])
+    sheet.append([xlsx_cell(name) for name in header])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
-        sheet.append([_text(value) for value in row])
+        sheet.append([xlsx_cell(value) for value in row])
     sheet.freeze_panes = "C2"
     for index, name in enumerate(header, start=1):
         width = (widths or {}).get(name) or min(40, max(8, len(str(name)) * 2 + 2))

@@ -1,6 +1,5 @@
 """Every lab's transition state as CSV (UTF-8 with BOM, for Excel) and as Excel (openpyxl)."""
 
-import csv
 import io
 
 from django.utils import timezone
@@ -8,6 +7,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from labportal.spreadsheet import csv_text, xlsx_cell
 from labportal.templatetags.jp_dates import fiscal_year, jp_datetime
 
 COLUMNS = [
@@ -15,9 +15,6 @@ COLUMNS = [
     "移行の状態", "IoTラボの状態", "申請主体", "手続き", "作成開始", "提出日時", "決定日時", "決定年度",
     "移行先DXラボID", "事務局からのメッセージ",
 ]
-
-# Cells a spreadsheet would run as a formula (OWASP CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _row(request) -> list:
@@ -36,20 +33,8 @@ def _row(request) -> list:
     ]
 
 
-def _safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 def as_csv(requests) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for request in requests:
-        writer.writerow(["" if v is None else _safe(v) for v in _row(request)])
-    return buffer.getvalue()
+    return csv_text(COLUMNS, (_row(request) for request in requests))
 
 
 def as_xlsx(requests) -> bytes:
@@ -60,7 +45,7 @@ def as_xlsx(requests) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for request in requests:
-        sheet.append([_safe(v) for v in _row(request)])
+        sheet.append([xlsx_cell(v) for v in _row(request)])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     for index, title in enumerate(COLUMNS, start=1):
