@@ -2,10 +2,13 @@
 404, exactly like an id that does not exist, so ids of other organisations reveal nothing.
 
 Only active members of an application's organisation pass. Reviewers and staff are not members:
-they read applications in the admin, never through these pages."""
+they read applications in the admin, never through these pages. A refusal is AccessRefused (a
+404 that labportal's SecurityLogMiddleware records in the security log)."""
 
 from django.db.models import QuerySet
 from django.http import Http404
+
+from labportal.security import AccessRefused
 
 from .models import Application, Attachment, Invitation, Membership, Organisation
 from .selectors import application_with_sections
@@ -13,7 +16,7 @@ from .selectors import application_with_sections
 
 def _member_filter(user, prefix=""):
     if not user.is_authenticated or not user.is_active:
-        raise Http404
+        raise AccessRefused("申請者のページ")
     return {f"{prefix}memberships__user": user, f"{prefix}memberships__state": Membership.State.ACTIVE}
 
 
@@ -28,7 +31,7 @@ def application_for_user(user, pk, *, with_sections=False) -> Application:
         return (queryset.filter(**_member_filter(user, "organisation__"), transition_request__isnull=True)
                 .get(pk=pk))
     except (Application.DoesNotExist, ValueError):
-        raise Http404 from None
+        raise AccessRefused("申請", pk) from None
 
 
 def member_applications(user) -> QuerySet[Application]:
@@ -42,14 +45,14 @@ def attachment_for_user(user, pk) -> Attachment:
         return (Attachment.objects.select_related("application__organisation")
                 .filter(**_member_filter(user, "application__organisation__")).distinct().get(pk=pk))
     except (Attachment.DoesNotExist, ValueError):
-        raise Http404 from None
+        raise AccessRefused("添付書類", pk) from None
 
 
 def organisation_for_member(user, pk) -> Organisation:
     try:
         return Organisation.objects.filter(**_member_filter(user)).distinct().get(pk=pk)
     except (Organisation.DoesNotExist, ValueError):
-        raise Http404 from None
+        raise AccessRefused("申請主体", pk) from None
 
 
 def membership_for_member(user, pk) -> Membership:
@@ -58,7 +61,7 @@ def membership_for_member(user, pk) -> Membership:
         return (Membership.objects.select_related("organisation", "user")
                 .filter(**_member_filter(user, "organisation__")).distinct().get(pk=pk))
     except (Membership.DoesNotExist, ValueError):
-        raise Http404 from None
+        raise AccessRefused("所属", pk) from None
 
 
 def invitation_by_token(token) -> Invitation:

@@ -9,6 +9,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from labportal.models import Role
@@ -46,6 +47,16 @@ class LoginForm(AllauthLoginForm):
 
 
 class SignupForm(AllauthSignupForm):
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if getattr(self.request, "axes_locked_out", False):  # locked by django-axes: say until when
+                from labportal.lockout import lockout_message
+
+                raise ValidationError(lockout_message(self.request, self.cleaned_data.get("login", ""))) from None
+            raise
+
     last_name = forms.CharField(label="姓", max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     first_name = forms.CharField(label="名", max_length=150,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from labportal.models import Bureau, Prefecture, Region, SelectionRound
+from labportal.security import AccessRefused
 
 from . import exports, services
 from .models import (
@@ -357,7 +358,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         attachment = get_object_or_404(Attachment, pk=pk)
         if not (request.user.has_perm("applications.view_attachment")
                 or reviewer_can_see_application(request.user, attachment.application_id)):
-            raise Http404
+            raise AccessRefused("添付書類", pk)
         try:
             handle = attachment.file.open("rb")
         except FileNotFoundError:

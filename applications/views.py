@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from labportal.models import Role, SelectionRound
+from labportal.security import AccessRefused
 from labportal.selectors import open_rounds
 
 from . import access, services
@@ -46,7 +47,7 @@ def applicant_required(view):
         user = request.user
         if user.is_staff or user.is_superuser or not user.in_group(Role.APPLICANT):
             if kwargs:
-                raise Http404
+                raise AccessRefused("申請者のページ")
             raise PermissionDenied("このページは申請者のアカウントでのみ利用できます。")
         return view(request, *args, **kwargs)
 

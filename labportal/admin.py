@@ -226,3 +226,86 @@ class ClockLockAdmin(_ReadOnlyAdmin):
     list_display = ["name", "last_started_at", "last_finished_at", "locked_until"]
     readonly_fields = ["name", "holder", "locked_until", "last_started_at", "last_finished_at",
                        "last_report"]
+
+
+# --- Security: the log and the login locks (labportal/security.py, labportal/lockout.py) ------
+
+from django.conf import settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from .models import LoginLock, SecurityEvent  # noqa: E402
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "kind", "identifier", "ip_address", "request_line", "target"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["identifier", "ip_address", "path", "target", "user_agent"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "kind", "user", "identifier", "ip_address", "user_agent", "method",
+                       "path", "target"]
+    show_full_result_count = False  # the log grows; counting it all on every page is not needed
+
+    @admin.display(description="リクエスト", ordering="path")
+    def request_line(self, event):
+        return f"{event.method} {event.path}".strip()
+
+
+@admin.register(LoginLock)
+class LoginLockAdmin(admin.ModelAdmin):
+    """Failed sign-ins per address and IP address (django-axes); staff release a lock here."""
+
+    list_display = ["address", "ip", "failures", "last_failure", "locked", "locked_until", "browser"]
+    search_fields = ["username", "ip_address"]
+    date_hierarchy = "attempt_time"
+    actions = ["release"]
+    fields = readonly_fields = ["address", "ip", "failures", "last_failure", "locked", "locked_until",
+                                "browser"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a release is logged; a bare delete would not be
+        return actions
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None and super().has_delete_permission(request)
+
+    @admin.display(description="メールアドレス", ordering="username")
+    def address(self, attempt):
+        return attempt.username
+
+    @admin.display(description="IPアドレス", ordering="ip_address")
+    def ip(self, attempt):
+        return attempt.ip_address
+
+    @admin.display(description="失敗回数", ordering="failures_since_start")
+    def failures(self, attempt):
+        return attempt.failures_since_start
+
+    @admin.display(description="最後の失敗", ordering="attempt_time")
+    def last_failure(self, attempt):
+        return attempt.attempt_time
+
+    @admin.display(description="ロック中", boolean=True)
+    def locked(self, attempt):
+        return (attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
+                and attempt.attempt_time + settings.AXES_COOLOFF_TIME > timezone.now())
+
+    @admin.display(description="ロック解除の予定")
+    def locked_until(self, attempt):
+        return attempt.attempt_time + settings.AXES_COOLOFF_TIME if self.locked(attempt) else "—"
+
+    @admin.display(description="ブラウザー（User-Agent）")
+    def browser(self, attempt):
+        return attempt.user_agent
+
+    @admin.action(description="選択したロックを解除する（ログインの失敗回数を消します）", permissions=["delete"])
+    def release(self, request, queryset):
+        released = services.login_lock_release(attempts=queryset, by=request.user, request=request)
+        self.message_user(request, f"{released}件のロックを解除しました。すぐにログインできます。", messages.SUCCESS)

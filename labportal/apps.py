@@ -9,6 +9,13 @@ class LabportalConfig(AppConfig):
 
     def ready(self):
         from . import deadlines  # noqa: F401 - registers labportal's handlers with the clock
+        from django.contrib.auth import signals as auth_signals
+
+        from . import security, sessions
+
+        security.connect_signals()  # the security log
+        auth_signals.user_logged_in.connect(sessions.on_login, dispatch_uid="labportal.sessions.login")
+        auth_signals.user_logged_out.connect(sessions.on_logout, dispatch_uid="labportal.sessions.logout")
 
         # After every migrate (when all permissions exist), keep the role groups in step.
         post_migrate.connect(_sync_roles_once, dispatch_uid="labportal.sync_roles")

@@ -509,3 +509,62 @@ def lab_create_dx_from_iot(*, iot_lab, selection_round: SelectionRound, implemen
         lab_set_status(labs=[locked], status=Lab.Status.MOVED)
     logger.info("IoTラボ %s（id=%s）からDXラボ（id=%s）を作成しました", locked.name, locked.pk, dx_lab.pk)
     return dx_lab
+
+
+# --- The security log, sessions and login locks (labportal/security.py, sessions.py, lockout.py) ---
+
+def security_event_record(*, kind: str, request=None, user=None, identifier: str = "", target: str = ""):
+    """Insert one SecurityEvent (who, what, when, from where) and return it; None if it failed.
+
+    Guarantees: one INSERT, in a savepoint of its own; it never raises — a log that cannot be
+    written is reported to the error log, and the request it describes goes on as without it.
+    `user` defaults to the request's signed-in user; `identifier` to that user's address.
+    """
+    from .models import SecurityEvent
+    from .security import client_ip
+
+    try:
+        if user is None and request is not None:
+            request_user = getattr(request, "user", None)
+            if request_user is not None and request_user.is_authenticated:
+                user = request_user
+        meta = request.META if request is not None else {}
+        with transaction.atomic():
+            return SecurityEvent.objects.create(
+                kind=kind, user=user, identifier=(identifier or (user.email if user else ""))[:254],
+                ip_address=client_ip(request) if request is not None else None,
+                user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
+                method=(request.method or "")[:10] if request is not None else "",
+                path=request.get_full_path()[:500] if request is not None else "",
+                target=target[:200])
+    except Exception:  # noqa: BLE001 - the log must never break the request it describes
+        logger.exception("セキュリティ記録（%s）を保存できませんでした", kind)
+        return None
+
+
+def user_sessions_end(*, user) -> None:
+    """End every session of `user`, in every browser: their next request is anonymous.
+
+    Raises the user's session generation (one UPDATE), which is part of every session's auth hash
+    (User._get_session_auth_hash). The caller's own session is not kept either.
+    """
+    from .models import User
+
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.session_generation += 1
+
+
+def login_lock_release(*, attempts, by, request=None) -> int:
+    """Release the login locks (django-axes' failed-attempt records) in `attempts` and log who
+    released which. Returns how many records were removed."""
+    from .models import SecurityEvent
+
+    released = 0
+    with transaction.atomic():
+        for attempt in attempts.select_for_update():
+            security_event_record(kind=SecurityEvent.Kind.UNLOCKED, request=request, user=by,
+                                  identifier=attempt.username or "",
+                                  target=f"{attempt.username}（{attempt.ip_address}）のロックを解除")
+            attempt.delete()
+            released += 1
+    return released

@@ -6,6 +6,7 @@ as files under var/mail/. Set DATABASE_URL, CELERY_BROKER_URL and EMAIL_URL to r
 PostgreSQL, Redis and SMTP. See README.md for every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "axes",  # before labportal: its failed-login receiver runs first (labportal/security.py)
     "labportal",
     "applications",
     "review",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "labportal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -70,10 +73,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "labportal.sessions.SessionTimeoutMiddleware",  # after auth and messages: idle and absolute limits
+    "labportal.security.SecurityLogMiddleware",  # records refused accesses (AccessRefused, PermissionDenied)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "labportal.two_factor.TwoFactorEnrolmentMiddleware",  # after auth and allauth: staff enrol first
+    "axes.middleware.AxesMiddleware",  # last: turns a locked sign-in into our 429 login page
 ]
 
 # Server-Timing headers with the time and query count of each response (see labportal/middleware.py).
@@ -132,6 +138,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 # --- Accounts: sign-up, e-mail confirmation and login by django-allauth (applications/) ------
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked sign-in before any password check
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -148,6 +155,35 @@ ACCOUNT_ADAPTER = "applications.accounts.AccountAdapter"
 ACCOUNT_FORMS = {"signup": "applications.accounts.SignupForm", "login": "applications.accounts.LoginForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
 ACCOUNT_SIGNUP_REDIRECT_URL = "applications:dashboard"
+# A password reset never signs in by itself: the new password goes through the (lockable) login.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Sessions end when the browser closes, and at the latest by the limits below: no "remember me".
+ACCOUNT_SESSION_REMEMBER = False
+# Failed logins are limited by django-axes per address *and* IP; allauth's own limit per address
+# alone would let anyone lock a municipality out for five minutes. Its other limits stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+
+# --- Sessions (labportal/sessions.py) ------------------------------------------------------
+# Idle limits: staff and reviewers (the admin) / applicants; and an absolute lifetime after login.
+SESSION_IDLE_MINUTES_PRIVILEGED = env.int("SESSION_IDLE_MINUTES_PRIVILEGED", default=30)
+SESSION_IDLE_MINUTES_APPLICANT = env.int("SESSION_IDLE_MINUTES_APPLICANT", default=120)
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 60 * 60  # the server forgets a session by then anyway
+
+# --- Lockout after failed logins (django-axes; labportal/lockout.py) -------------------------
+# AXES_FAILURE_LIMIT failures of one address from one IP lock that pair for AXES_COOLOFF_MINUTES;
+# tries during the lock do not extend it, so the login page can say when to come back.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "labportal.lockout.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "labportal.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "labportal.lockout.lockout_response"
+AXES_ENABLE_ADMIN = False  # labportal.admin shows the locks in Japanese, with a release action
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in our own security log (SecurityEvent)
+AXES_VERBOSE = False
 
 # --- Two-factor authentication (allauth.mfa; the rule and its middleware: labportal/two_factor.py) ---
 # Staff and reviewers must use an authenticator app (TOTP); applicants may. Recovery codes are the
@@ -284,9 +320,32 @@ if CELERY_BROKER_URL.startswith("redis") and \
 # --- Security (strict when DEBUG is off) --------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"  # no URL (ids, tokens in reset links) leaves the site
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The address a client connects from (lockouts, the security log): REMOTE_ADDR, or behind our
+# own TLS proxy the address it appends to X-Forwarded-For (labportal/security.py client_ip).
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+# Content Security Policy (django-csp): our own static files only — no inline script, no inline
+# style, no CDN. data: images are Bootstrap's SVG icons in CSS and the QR code of the TOTP set-up.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks from inside the network speak HTTP
@@ -298,7 +357,9 @@ if not DEBUG:
     # Preload lists take registrable domains only (the ministry's go.jp domain), never this
     # portal's subdomain: W021 does not apply here. SECURE_HSTS_PRELOAD=1 opts in all the same.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
-    if env.bool("BEHIND_TLS_PROXY", default=False):
+    if SECURE_SSL_REDIRECT:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {

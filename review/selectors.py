@@ -33,10 +33,10 @@ from django.db.models import (
 )
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Cast, Greatest, RowNumber, Sqrt
-from django.http import Http404
 
 from applications.models import Application, BasicInfoSection, Membership
 from labportal.models import Lab, Region, Role, SelectionRound, User
+from labportal.security import AccessRefused
 
 from .models import (
     AssignedReview,
@@ -107,7 +107,7 @@ def review_for_reviewer(user, pk) -> AssignedReview:
     try:
         return reviews_of_reviewer(user).get(pk=pk)
     except (Review.DoesNotExist, ValueError):
-        raise Http404 from None
+        raise AccessRefused("審査", pk) from None
 
 
 def lab_mark_allowed(user, lab: Lab) -> bool:

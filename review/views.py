@@ -3,11 +3,12 @@
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from labportal.models import Lab
+from labportal.security import AccessRefused
 
 from . import selectors
 
@@ -22,7 +23,7 @@ def lab_mark(request, pk):
     application became this lab; anyone else gets 404, like a lab without a mark."""
     lab = get_object_or_404(Lab, pk=pk, programme__code="dx")
     if not selectors.lab_mark_allowed(request.user, lab):
-        raise Http404
+        raise AccessRefused("ラボのマーク", pk)
     inline = request.GET.get("inline") == "1"  # the preview on the lab's page
     response = FileResponse(LAB_MARK.open("rb"), as_attachment=not inline, filename="dx-lab-mark.svg",
                             content_type="image/svg+xml")

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncMonth
-from django.http import Http404
 from django.utils import timezone
 
 from labportal.models import Bureau, Prefecture, Region, SelectionRound, User
+from labportal.security import AccessRefused
 from labportal.services import Recipient
 
 from .models import TransitionPolicy, TransitionRequest
@@ -76,7 +76,7 @@ def request_for_member(user, pk) -> TransitionRequest:
     try:
         return requests_of_member(user).get(pk=pk)
     except (TransitionRequest.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+        raise AccessRefused("移行の届出", pk) from None
 
 
 def claimable_requests() -> QuerySet[TransitionRequest]:

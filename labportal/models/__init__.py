@@ -3,6 +3,7 @@
 from .accounts import Role, User, UserManager
 from .clock import ClockEvent, ClockLock
 from .outbox import OutboxMail
+from .security import LoginLock, SecurityEvent
 from .register import (
     Bureau,
     Lab,
@@ -16,5 +17,5 @@ from .register import (
 __all__ = [
     "Bureau", "Lab", "Prefecture", "Programme", "Region", "Role", "SelectionRound", "User",
     "UserManager", "validate_local_government_code",
-    "ClockEvent", "ClockLock", "OutboxMail",
+    "ClockEvent", "ClockLock", "OutboxMail", "LoginLock", "SecurityEvent",
 ]
