@@ -6,6 +6,7 @@ rejects unknown or too-new fields) and by reading it with PyYAML. Settings are e
 subprocesses with an environment built from scratch, never by reloading them in-process.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -260,3 +261,69 @@ def test_settings_without_secret_key_refuse_to_start(tmp_path):
     result = _manage(["check"], env)
     assert result.returncode != 0
     assert SECRET_KEY_MESSAGE in result.stderr
+
+
+# --- Security headers and cookies in production, in a subprocess -----------------------------
+
+RESPONSE_SCRIPT = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+response = Client().get("/accounts/login/", secure=True, headers={"host": "dx-lab.example.go.jp"})
+plain = Client().get("/accounts/login/", headers={"host": "dx-lab.example.go.jp"})
+print(json.dumps({
+    "headers": dict(response.headers),
+    "csrf_cookie": {"secure": bool(response.cookies["csrftoken"]["secure"]),
+                    "samesite": response.cookies["csrftoken"]["samesite"]},
+    "session_cookie": [settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY,
+                       settings.SESSION_COOKIE_SAMESITE],
+    "plain_http": [plain.status_code, plain.get("Location")],
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def production_response(tmp_path_factory):
+    """The login page as production settings (DEBUG=0, nothing else set) answer it."""
+    tmp_path = tmp_path_factory.mktemp("production")
+    env = _clean_env(
+        DEBUG="0", SECRET_KEY=_random_secret_key(60), ALLOWED_HOSTS="dx-lab.example.go.jp",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3", DJANGO_SETTINGS_MODULE="labportal.settings",
+        LABPORTAL_VAR_DIR=str(tmp_path / "var"), STATIC_MANIFEST="0",  # no collectstatic here
+    )
+    result = subprocess.run([sys.executable, "-c", RESPONSE_SCRIPT], cwd=ROOT, env=env, capture_output=True,
+                            text=True, encoding="utf-8", timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_content_security_policy(production_response):
+    policy = dict((part.strip().split(" ", 1) + [""])[:2]
+                  for part in production_response["headers"]["Content-Security-Policy"].split(";"))
+    assert policy == {
+        "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
+        "font-src": "'self'", "connect-src": "'self'", "object-src": "'none'", "frame-src": "'none'",
+        "base-uri": "'self'", "frame-ancestors": "'none'", "form-action": "'self'",
+        "upgrade-insecure-requests": "",
+    }
+
+
+@pytest.mark.parametrize(("header", "value"), [
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+])
+def test_production_security_header(production_response, header, value):
+    assert production_response["headers"][header] == value
+
+
+def test_production_cookies_secure_httponly_samesite(production_response):
+    assert (production_response["csrf_cookie"], production_response["session_cookie"]) == (
+        {"secure": True, "samesite": "Lax"}, [True, True, "Lax"])
+
+
+def test_production_plain_http_redirected_to_https(production_response):
+    assert production_response["plain_http"] == [301, "https://dx-lab.example.go.jp/accounts/login/"]
