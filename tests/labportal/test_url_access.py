@@ -339,18 +339,9 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "transition.transitionclaim": AdminModel(lambda s: s.claim.pk),
 }
 
-
-def _registered(label) -> bool:
-    try:
-        return apps.get_model(label) in admin.site._registry
-    except LookupError:
-        return False
-
-
-# The security log and login locks: staff only (guarded while that work lands alongside this test).
-for _label in ("labportal.securityevent", "labportal.loginlock"):
-    if _registered(_label):
-        ADMIN_MODELS[_label] = AdminModel(_first_pk(_label))
+# The security log and the login locks: staff only.
+ADMIN_MODELS["labportal.securityevent"] = AdminModel(_first_pk("labportal.securityevent"))
+ADMIN_MODELS["labportal.loginlock"] = AdminModel(_first_pk("labportal.loginlock"))
 if apps.is_installed("allauth.mfa"):  # another reviewer's authenticator app
     ADMIN_MODELS["mfa.authenticator"] = AdminModel(
         lambda s: apps.get_model("mfa.authenticator").objects.filter(user=s.assigned).values_list(
