@@ -16,6 +16,9 @@ class LabportalConfig(AppConfig):
         security.connect_signals()  # the security log
         auth_signals.user_logged_in.connect(sessions.on_login, dispatch_uid="labportal.sessions.login")
         auth_signals.user_logged_out.connect(sessions.on_logout, dispatch_uid="labportal.sessions.logout")
+        from .two_factor import check_at_login
+
+        auth_signals.user_logged_in.connect(check_at_login, dispatch_uid="labportal.two_factor.login")
 
         # After every migrate (when all permissions exist), keep the role groups in step.
         post_migrate.connect(_sync_roles_once, dispatch_uid="labportal.sync_roles")

@@ -69,9 +69,10 @@ class TwoFactorEnrolmentMiddleware:
     """Sends a signed-in person who must use two-factor authentication but has no authenticator
     app to the set-up page, from any page (the admin included) except the few the set-up needs.
 
-    Once a session has passed the check it is not repeated on every request (the pinned query
-    counts of the admin's pages stay as they are): the session remembers the person and their
-    admin flags, so a person made staff is checked again at their next request. An authenticator
+    The check is made once per session, at login (check_at_login) or else at the first request,
+    not on every request (the pinned query counts of the admin's pages stay as they are): the
+    session remembers the person and their admin flags, so a person made staff is checked again
+    at their next request. An authenticator
     removed by someone else while the person is signed in is required again at the next login.
     """
 
@@ -85,11 +86,10 @@ class TwoFactorEnrolmentMiddleware:
         user = request.user
         if not user.is_authenticated:
             return None
-        stamp = f"{user.pk}:{int(user.is_staff)}:{int(user.is_superuser)}"
-        if request.session.get(_CLEARED_SESSION_KEY) == stamp:
+        if request.session.get(_CLEARED_SESSION_KEY) == _stamp(user):
             return None
         if not must_enrol(user):
-            request.session[_CLEARED_SESSION_KEY] = stamp
+            request.session[_CLEARED_SESSION_KEY] = _stamp(user)
             return None
         match = request.resolver_match
         if (match and match.url_name in ENROLMENT_URL_NAMES) or request.path.startswith(
@@ -99,6 +99,17 @@ class TwoFactorEnrolmentMiddleware:
                 request.get_full_path(), {request.get_host()}, request.is_secure()):
             request.session[NEXT_SESSION_KEY] = request.get_full_path()
         return redirect(reverse("mfa_activate_totp"))
+
+
+def _stamp(user) -> str:
+    return f"{user.pk}:{int(user.is_staff)}:{int(user.is_superuser)}"
+
+
+def check_at_login(sender, request, user, **kwargs):
+    """user_logged_in: check once while the login writes the session anyway, so that the first
+    page after it costs no query or session write of its own; the middleware relies on it."""
+    if request is not None and hasattr(request, "session") and not must_enrol(user):
+        request.session[_CLEARED_SESSION_KEY] = _stamp(user)
 
 
 def _password_typed_moments_ago(request) -> bool:
