@@ -5,7 +5,7 @@ every message says in Japanese what to fix."""
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.forms import inlineformset_factory
 
 from labportal.models import Region
@@ -48,31 +48,78 @@ class LengthLimit(MaxLengthValidator):
                 "limit_value": f"{self.limit_value:,}", "show_value": f"{cleaned:,}", "value": ""})
 
 
-class PortalFormMixin:
-    """Normalises input before validation (`normalisers`: field name → function), gives long
-    texts a friendly length limit the browser does not enforce by cutting the text, and adds
-    Bootstrap classes to the widgets."""
+TEXT_LIMIT = 20_000  # characters: the limit of a text field that names none (the sections' LONG_TEXT)
+
+
+def _year_in_range(value):
+    # Year 1 in Japan is year 0 in UTC, which no database driver reads back; 9999 overflows the
+    # first "+ 7 days". Both are typing mistakes anyway.
+    if not 2000 <= value.year <= 2100:
+        raise ValidationError("日付は2000年から2100年までの範囲で入力してください（例: 2026-04-01）。",
+                              code="year_range")
+
+
+_NO_NUL = ProhibitNullCharactersValidator(
+    message="入力できない制御文字（NUL）が含まれています。取り除いてから入力し直してください。")
+
+
+class InputMixin:
+    """What every form of the portal does with what it is sent, on the applicants' pages, in the
+    admin and in the public filters: characters nobody can see are removed before validation
+    (normalise.visible; passwords are left as typed), then each field's `normalisers` (field name
+    → function) run; every text has a length limit (TEXT_LIMIT when it names none) whose message
+    says how much to cut and that nothing was lost, which the browser does not enforce by cutting
+    the text; and dates lie between 2000 and 2100."""
 
     normalisers: dict = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.is_bound and self.normalisers:
-            data = self.data.copy()
-            for name, function in self.normalisers.items():
-                key = self.add_prefix(name)
-                if key in data:
-                    data[key] = function(data[key])
-            self.data = data
+        if self.is_bound:
+            self.data = self._normalised_data()
         for field in self.fields.values():
-            widget = field.widget
+            if isinstance(field, forms.CharField) and field.max_length is None and not isinstance(
+                    field.widget, forms.PasswordInput):
+                field.max_length = TEXT_LIMIT
             max_length = getattr(field, "max_length", None)
             if max_length:
                 # Browsers cut pasted text at maxlength without a word: never let them.
-                widget.attrs.pop("maxlength", None)
-                widget.attrs["data-maxlength"] = str(max_length)
+                field.widget.attrs.pop("maxlength", None)
+                field.widget.attrs["data-maxlength"] = str(max_length)
                 field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
                 field.validators.append(LengthLimit(max_length))
+            # Django's Japanese for this one says "enter some characters": only passwords keep NUL.
+            field.validators = [_NO_NUL if isinstance(v, ProhibitNullCharactersValidator) else v
+                                for v in field.validators]
+            if isinstance(field, (forms.DateField, forms.DateTimeField, forms.SplitDateTimeField)):
+                field.validators.append(_year_in_range)
+
+    def _normalised_data(self):
+        data = self.data.copy()
+        passwords = {self.add_prefix(name) for name, field in self.fields.items()
+                     if isinstance(field.widget, forms.PasswordInput)}
+        own = f"{self.prefix}-" if self.prefix else ""
+        keys = [key for key in data if key.startswith(own) and key not in passwords]
+        for key in keys:
+            if hasattr(data, "setlist"):
+                data.setlist(key, [normalise.visible(v) if isinstance(v, str) else v for v in data.getlist(key)])
+            elif isinstance(data[key], str):
+                data[key] = normalise.visible(data[key])
+        for name, function in self.normalisers.items():
+            key = self.add_prefix(name)
+            if key in data:
+                data[key] = function(data[key])
+        return data
+
+
+class PortalFormMixin(InputMixin):
+    """The applicant's pages: InputMixin, Bootstrap classes on the widgets and our own wording of
+    Django's messages."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
             if isinstance(widget, (forms.CheckboxSelectMultiple, forms.RadioSelect)):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, (forms.Select, forms.SelectMultiple)):

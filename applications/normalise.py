@@ -11,6 +11,19 @@ _DASHES = re.compile("[‐‑‒–—―−ーｰ－]")
 _SPACES = re.compile(r"\s+")
 
 
+# What copy-and-paste brings along that nobody can see: C0 and C1 control characters (NUL cannot
+# even be stored by PostgreSQL), the byte-order mark, the bidirectional overrides that make a text
+# display in another order than it is stored, and halves of surrogate pairs. Word's manual line
+# break (vertical tab) and Unicode's line separators are line breaks; tab, CR and LF stay.
+_LINE_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def visible(value: str) -> str:
+    r"""「申請\x00書\u202e」 → 「申請書」: every character one can see is kept, as typed."""
+    return _INVISIBLE.sub("", value.translate(_LINE_BREAKS))
+
+
 def nfkc(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip()
 
