@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from labportal.models import Role
 
+from .forms import InputMixin
+
 # allauth's mails, by template prefix: our outbox event and the context key holding the link.
 ACCOUNT_MAILS = {
     "account/email/email_confirmation_signup": ("account_email_confirmation", "activate_url"),
@@ -24,7 +26,7 @@ ACCOUNT_MAILS = {
 }
 
 
-class LoginForm(AllauthLoginForm):
+class LoginForm(InputMixin, AllauthLoginForm):
     """allauth's login form, its e-mail field posted as `username` as before the switch, so that
     saved passwords, bookmarks with a prefilled form and our tests keep working."""
 
@@ -45,8 +47,6 @@ class LoginForm(AllauthLoginForm):
     def clean_login(self):
         return super().clean_login().lower()
 
-
-class SignupForm(AllauthSignupForm):
     def clean(self):
         try:
             return super().clean()
@@ -57,6 +57,8 @@ class SignupForm(AllauthSignupForm):
                 raise ValidationError(lockout_message(self.request, self.cleaned_data.get("login", ""))) from None
             raise
 
+
+class SignupForm(InputMixin, AllauthSignupForm):
     last_name = forms.CharField(label="姓", max_length=150,
                                 widget=forms.TextInput(attrs={"autocomplete": "family-name"}))
     first_name = forms.CharField(label="名", max_length=150,

@@ -31,6 +31,7 @@ from .models import (
     Quadrant,
     RevisionRequest,
 )
+from .forms import InputMixin
 from .selectors import application_with_sections, sections_for_display
 
 
@@ -190,7 +191,7 @@ class AttachmentInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', url, attachment.original_name)
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(InputMixin, forms.Form):
     message = forms.CharField(label="修正を依頼する内容", widget=forms.Textarea(attrs={"rows": 8, "cols": 80}),
                               help_text="申請者へのメールと申請者の画面にそのまま表示されます。")
     due_at = forms.DateTimeField(label="再提出期限", widget=forms.DateTimeInput(attrs={"type": "datetime-local"},

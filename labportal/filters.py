@@ -1,9 +1,10 @@
 """The lab directory's filters (django-filter): programme, bureau, prefecture, round and kind."""
 
-import unicodedata
-
 import django_filters
 from django import forms
+
+from applications import normalise
+from applications.forms import InputMixin
 
 from .models import Bureau, Lab, Prefecture, Programme, Region
 
@@ -18,6 +19,11 @@ def _bureau_choices():
 
 def _prefecture_choices():
     return [(p.code, p.name) for p in Prefecture.objects.order_by("code")]
+
+
+class LabFilterForm(InputMixin, forms.Form):
+    # 全角の数字・英字（例: 「３」）も受け付ける。
+    normalisers = {"round": normalise.nfkc, "q": normalise.nfkc}
 
 
 class LabFilter(django_filters.FilterSet):
@@ -43,14 +49,9 @@ class LabFilter(django_filters.FilterSet):
     class Meta:
         model = Lab
         fields = ["programme", "bureau", "prefecture", "round", "kind", "status", "q"]
+        form = LabFilterForm
 
     def __init__(self, data=None, *args, **kwargs):
-        if data is not None:
-            # 全角の数字・英字（例: 「３」）も受け付ける。
-            data = data.copy()
-            for key in ("round", "q"):
-                if key in data:
-                    data[key] = unicodedata.normalize("NFKC", data[key]).strip()
         super().__init__(data, *args, **kwargs)
         # The register's options, read once per request (filters are copied per instance).
         self.filters["programme"].extra["choices"] = _programme_choices()

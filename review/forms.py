@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.utils import timezone
 
+from applications.forms import InputMixin
 from applications.models import Application
 from labportal.models import SelectionRound
 
@@ -13,7 +14,7 @@ from . import selectors
 from .models import ConflictOfInterest, Decision, Hearing, Review
 
 
-class ScoreForm(forms.Form):
+class ScoreForm(InputMixin, forms.Form):
     """The reviewer's form: per criterion a score and a comment, then the overall comment and
     the recommendation. Field names: score_<criterion id>, comment_<criterion id>."""
 
@@ -65,16 +66,16 @@ class ScoreForm(forms.Form):
                 self.add_error(None if name == "__all__" or name not in self.fields else name, message)
 
 
-class RecuseForm(forms.Form):
+class RecuseForm(InputMixin, forms.Form):
     reason = forms.CharField(label="利害関係の内容", max_length=2_000, widget=forms.Textarea(attrs={"rows": 3}),
                              help_text="例: 申請主体の委員を務めている、申請地域の出身である。事務局に送られます。")
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(InputMixin, forms.Form):
     reason = forms.CharField(label="理由", max_length=2_000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class DueDateForm(forms.Form):
+class DueDateForm(InputMixin, forms.Form):
     due_at = forms.SplitDateTimeField(label="新しい審査期限", widget=AdminSplitDateTime)
 
 
@@ -82,7 +83,7 @@ def _reviewer_choices():
     return [(user.pk, f"{user.display_name}（{user.email}）") for user in selectors.reviewers()]
 
 
-class AssignForm(forms.Form):
+class AssignForm(InputMixin, forms.Form):
     """Assign reviewers to applications of one round: one of each, or many of both at once."""
 
     applications = forms.ModelMultipleChoiceField(
@@ -105,7 +106,7 @@ class AssignForm(forms.Form):
         return due_at
 
 
-class AutoAssignForm(forms.Form):
+class AutoAssignForm(InputMixin, forms.Form):
     per_application = forms.IntegerField(label="1件あたりの審査員数", min_value=1, max_value=20)
     reviewers = forms.TypedMultipleChoiceField(
         label="割り当てる審査員", coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
@@ -118,7 +119,7 @@ class AutoAssignForm(forms.Form):
         self.fields["reviewers"].choices = _reviewer_choices()
 
 
-class BulkDecisionForm(forms.Form):
+class BulkDecisionForm(InputMixin, forms.Form):
     """The ranking page's form: one outcome and reason for the ticked applications."""
 
     applications = forms.ModelMultipleChoiceField(label="申請", queryset=Application.objects.none(),
@@ -134,12 +135,12 @@ class BulkDecisionForm(forms.Form):
         self.fields["applications"].queryset = selectors.reviewable_applications(selection_round)
 
 
-class AnnounceForm(forms.Form):
+class AnnounceForm(InputMixin, forms.Form):
     announced_on = forms.DateField(label="公表日", widget=forms.DateInput(attrs={"type": "date"}))
     confirm = forms.BooleanField(label="決定を申請者に通知し、選定したラボを台帳に登録します。取り消せないことを確認しました。")
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(InputMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["application", "outcome", "reason", "message_to_applicant"]
@@ -151,7 +152,7 @@ class DecisionForm(forms.ModelForm):
                 state__in=selectors.REVIEWABLE_STATES).select_related("basic", "organisation")
 
 
-class HearingForm(forms.ModelForm):
+class HearingForm(InputMixin, forms.ModelForm):
     class Meta:
         model = Hearing
         fields = ["application", "scheduled_at", "duration_minutes", "format", "place", "message", "notes"]
@@ -163,7 +164,7 @@ class HearingForm(forms.ModelForm):
                 state__in=selectors.REVIEWABLE_STATES).select_related("basic", "organisation")
 
 
-class ConflictForm(forms.ModelForm):
+class ConflictForm(InputMixin, forms.ModelForm):
     class Meta:
         model = ConflictOfInterest
         fields = ["reviewer", "region", "organisation", "reason"]

@@ -7,6 +7,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 
+from applications.forms import InputMixin
 from labportal.models import SelectionRound
 
 from .models import TransitionPolicy, TransitionRequest
@@ -40,7 +41,7 @@ class OffsetsField(forms.CharField):
         return parse_offsets(super().to_python(value))
 
 
-class TransitionPolicyForm(forms.ModelForm):
+class TransitionPolicyForm(InputMixin, forms.ModelForm):
     """The policy in the admin: a period outside 1–5 years needs an explicit confirmation."""
 
     reminder_offsets_days = OffsetsField(
@@ -77,7 +78,7 @@ class TransitionPolicyForm(forms.ModelForm):
         return cleaned
 
 
-class StatementForm(forms.Form):
+class StatementForm(InputMixin, forms.Form):
     changes_statement = forms.CharField(
         label=TransitionRequest._meta.get_field("changes_statement").verbose_name,
         help_text=TransitionRequest._meta.get_field("changes_statement").help_text,
@@ -87,13 +88,13 @@ class StatementForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(InputMixin, forms.Form):
     message = forms.CharField(label="理由（任意）", required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
                               help_text="差し支えなければ、移行しない理由をお知らせください。")
 
 
-class ClaimForm(forms.Form):
+class ClaimForm(InputMixin, forms.Form):
     request = forms.ModelChoiceField(
         label="地方版IoT推進ラボ", queryset=TransitionRequest.objects.none(), empty_label="選んでください",
         help_text="まだ申請主体が登録されていないラボだけを表示しています。")
@@ -114,7 +115,7 @@ class ClaimForm(forms.Form):
         self.fields["message"].error_messages["required"] = "ラボとの関係を入力してください。"
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(InputMixin, forms.Form):
     """The staff's decision on a request; the choices are the moves the table allows now."""
 
     to_state = forms.ChoiceField(label="決定", widget=forms.RadioSelect)
@@ -146,7 +147,7 @@ class DecisionForm(forms.Form):
         return cleaned
 
 
-class LinkOrganisationForm(forms.Form):
+class LinkOrganisationForm(InputMixin, forms.Form):
     organisation = forms.ModelChoiceField(label="ラボの申請主体", queryset=None, empty_label="選んでください")
 
     def __init__(self, *args, **kwargs):
