@@ -89,7 +89,10 @@ def _overview(transition_request):
 @login_required
 @require_GET
 def request_detail(request, pk):
-    transition_request = selectors.request_for_member(request.user, pk)
+    return _detail_page(request, selectors.request_for_member(request.user, pk))
+
+
+def _detail_page(request, transition_request, decline_form=None, status=200):
     application, missing, by_section = _overview(transition_request)
     block_reason = services.edit_block_reason(transition_request)
     policy = TransitionPolicy.objects.in_force()
@@ -109,10 +112,10 @@ def request_detail(request, pk):
         "timeline": selectors.timeline(transition_request),
         "in_editable_state": transition_request.state in TransitionRequest.EDITABLE_STATES,
         "in_open_state": transition_request.state in (*TransitionRequest.OPEN_STATES, State.DECLINED),
-        "decline_form": DeclineForm(),
+        "decline_form": decline_form if decline_form is not None else DeclineForm(),
         "successor": getattr(transition_request.lab, "successor", None)
         if transition_request.state == State.APPROVED else None,
-    })
+    }, status=status)
 
 
 @login_required
@@ -306,9 +309,13 @@ def request_submit(request, pk):
 def request_decline(request, pk):
     transition_request = selectors.request_for_member(request.user, pk)
     form = DeclineForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Never decline with the reason silently dropped: show it again with what to fix.
+        messages.error(request, "入力内容に誤りがあります。メッセージをご確認ください。まだ届け出ていません。")
+        return _detail_page(request, transition_request, decline_form=form, status=400)
     try:
-        services.request_decline(request=transition_request, user=request.user, message=message)
+        services.request_decline(request=transition_request, user=request.user,
+                                 message=form.cleaned_data["message"])
     except services.TransitionError as error:
         messages.error(request, str(error))
     else:
