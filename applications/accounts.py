@@ -7,6 +7,7 @@ import uuid
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context
 from django import forms
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -123,6 +124,18 @@ class AccountAdapter(DefaultAccountAdapter):
 
         answer = reauthentication_required_for_two_factor(app)
         return super().is_reauthentication_required(app=app, **kwargs) if answer is None else answer
+
+    def reauthenticate(self, user, password):
+        """The password typed again before a sensitive change counts towards the lockout like a
+        login (allauth passes the request on); once locked, the form says so and until when."""
+        if super().reauthenticate(user, password):
+            return True
+        request = context.request
+        if getattr(request, "axes_locked_out", False):
+            from labportal.lockout import lockout_message
+
+            raise ValidationError(lockout_message(request, user.email))
+        return False
 
 
 def trust_address_of_account_made_by_staff(sender, instance, created, raw=False, **kwargs):

@@ -191,3 +191,12 @@ def test_lock_list_offers_release_but_no_bare_delete(applicant, at_ten):
 
 def test_reviewer_cannot_see_login_locks(applicant):
     assert _staff(Role.REVIEWER).get(reverse("admin:labportal_loginlock_changelist")).status_code == 403
+
+
+def test_password_typed_again_counts_towards_the_lock_and_says_so(applicant, at_ten):
+    client = _client()
+    client.force_login(applicant)
+    for _ in range(4):
+        client.post("/accounts/reauthenticate/", {"password": "wrong password"})
+    response = client.post("/accounts/reauthenticate/", {"password": "wrong password"})
+    assert (response.status_code, response.context["form"].errors["password"]) == (429, [LOCKED_MESSAGE])
