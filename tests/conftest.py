@@ -10,8 +10,19 @@ import shutil
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # pytest-django's live_server + Playwright
+
+# Property-based tests (tests/*/test_forms_property.py): the same examples on every run in CI, few
+# enough that each test stays within seconds on PostgreSQL. HYPOTHESIS_PROFILE=deep searches wider.
+_HYPOTHESIS = {"deadline": None, "derandomize": True, "database": None, "print_blob": True,
+               "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                         HealthCheck.data_too_large]}
+hypothesis_settings.register_profile("ci", max_examples=12, **_HYPOTHESIS)
+hypothesis_settings.register_profile("deep", max_examples=300, **{**_HYPOTHESIS, "derandomize": False})
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
