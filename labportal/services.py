@@ -11,7 +11,8 @@ recipient inside the caller's transaction; after commit a task sends it (`outbox
 
 Delivery guarantee, in short: exactly once, except in the one window no client can close. Mail
 is claimed (送信中) in its own committed transaction before any byte goes to the SMTP server,
-and the moment the DATA command starts is recorded (`handed_over_at`). A worker that dies
+and the moment the server asks for the message (its 354 to DATA) is recorded (`handed_over_at`),
+just before the message is sent (labportal.mail_backend). A worker that dies
 before that point provably left nothing the server could deliver, so the mail is sent again
 (at-least-once, and no duplicate). A worker that dies after it leaves a server that may have
 accepted the whole message (RFC 1047): we then choose at-most-once — the row becomes 失敗 with
@@ -39,6 +40,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .mail_backend import MessageNotSent
 from .models import OutboxMail, SelectionRound
 
 logger = logging.getLogger(__name__)
@@ -294,7 +296,7 @@ def _deliver(mail: OutboxMail, *, on_handover, on_accepted) -> None:
 def _after_failure(mail: OutboxMail, exc: Exception, *, handed_over: bool) -> SendOutcome:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     answered = isinstance(exc, smtplib.SMTPResponseException)  # the server said no: it has nothing
-    if handed_over and not answered:
+    if handed_over and not answered and not isinstance(exc, MessageNotSent):
         logger.error("メール %s は送信結果が不明です: %s", mail.pk, error)
         _finish(mail, state=OutboxMail.State.FAILED, last_error=f"{UNCERTAIN_ERROR}\n{error}")
         return SendOutcome(OutboxMail.State.FAILED)
