@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 
 from labportal.models import SelectionRound, User
 
@@ -63,6 +63,39 @@ def submitted_counts_by_round(rounds: list[SelectionRound]) -> dict[int, int]:
     return {r.pk: counts.get(r.pk, 0) for r in rounds}
 
 
+def revision_offsets() -> list[int]:
+    return sorted({d for d in settings.APPLICATION_REVISION_REMINDER_DAYS if d > 0})
+
+
+def open_revision_requests(now: datetime, offsets: list[int]):
+    return RevisionRequest.objects.filter(
+        resolved_at__isnull=True, application__state=Application.State.RETURNED,
+        due_at__gt=now, due_at__lte=now + timedelta(days=offsets[-1]))
+
+
+def revisions_to_remind(now: datetime):
+    """Open revision requests with an offset come and not yet recorded (the sweep's check)."""
+    from labportal.models import ClockEvent
+
+    offsets = revision_offsets()
+    if not offsets:
+        return None
+    not_recorded = Q()
+    for days in offsets:
+        recorded = ClockEvent.objects.filter(handler=REVISION_REMINDER, kind=f"reminder_{days}d",
+                                             object_id=OuterRef("pk"))
+        not_recorded |= Q(due_at__lte=now + timedelta(days=days)) & ~Exists(recorded)
+    return open_revision_requests(now, offsets).filter(not_recorded)
+
+
+def applications_to_start_review():
+    # Transition plans sit in a round that is always 審査中; their state follows the transition
+    # request's decisions (transition.plan), never the round's closing.
+    return Application.objects.filter(state=Application.State.SUBMITTED,
+                                      selection_round__state=SelectionRound.State.REVIEWING,
+                                      transition_request__isnull=True)
+
+
 def remind_revisions(now: datetime) -> int:
     """Mail each open revision request's organisation at each offset before it is due, once."""
     from labportal.clock import record_events
@@ -71,13 +104,12 @@ def remind_revisions(now: datetime) -> int:
 
     from . import mail
 
-    offsets = sorted({d for d in settings.APPLICATION_REVISION_REMINDER_DAYS if d > 0})
+    offsets = revision_offsets()
     if not offsets:
         return 0
-    requests = list(RevisionRequest.objects.select_related(
+    requests = list(open_revision_requests(now, offsets).select_related(
         "application__organisation", "application__selection_round__programme", "application__basic")
-        .filter(resolved_at__isnull=True, application__state=Application.State.RETURNED,
-                due_at__gt=now, due_at__lte=now + timedelta(days=offsets[-1])).order_by("pk"))
+        .order_by("pk"))
     if not requests:
         return 0
     done = set(ClockEvent.objects.filter(handler=REVISION_REMINDER,
@@ -116,12 +148,7 @@ def start_review(now: datetime) -> int:
     """Submitted applications of rounds now 審査中 become 審査中 (system actor, through the door)."""
     from .services import applications_transition_bulk
 
-    # Transition plans sit in a round that is always 審査中; their state follows the transition
-    # request's decisions (transition.plan), never the round's closing.
-    due = list(Application.objects.filter(state=Application.State.SUBMITTED,
-                                          selection_round__state=SelectionRound.State.REVIEWING,
-                                          transition_request__isnull=True)
-               .order_by("pk"))
+    due = list(applications_to_start_review().order_by("pk"))
     if not due:
         return 0
     return len(applications_transition_bulk(applications=due, to_state=Application.State.UNDER_REVIEW,
@@ -137,5 +164,5 @@ def register():
         return
     round_hooks.reminder_recipients = draft_holders_by_round
     round_hooks.application_counts = submitted_counts_by_round
-    clock.register(REVISION_REMINDER, remind_revisions)
-    clock.register(START_REVIEW, start_review)
+    clock.register(REVISION_REMINDER, remind_revisions, due=revisions_to_remind)
+    clock.register(START_REVIEW, start_review, due=lambda now: applications_to_start_review())

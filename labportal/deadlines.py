@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from .clock import deadline_handler, record_events
-from .models import ClockEvent, Role, SelectionRound, User
+from .models import ClockEvent, OutboxMail, Role, SelectionRound, User
 from .services import (
     Actor,
     MailRequest,
@@ -80,14 +80,45 @@ class RoundHooks:
 round_hooks = RoundHooks()
 
 
+# --- What is due (the sweep asks these in one SELECT before running any handler) ------------
+
+def rounds_to_open(now: datetime):
+    return (SelectionRound.objects.filter(state=State.PREPARING, opens_at__lte=now)
+            .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now)))
+
+
+def rounds_to_close(now: datetime):
+    return SelectionRound.objects.filter(state=State.OPEN, closes_at__lte=now)
+
+
+def rounds_to_remind(now: datetime):
+    """Open rounds with a reminder offset come and not yet recorded (none without offsets)."""
+    offsets = reminder_offsets()
+    if not offsets:
+        return None
+    not_recorded = Q()
+    for days in offsets:
+        recorded = ClockEvent.objects.filter(handler=ROUND_REMINDER, kind=_reminder_kind(days),
+                                             object_id=OuterRef("pk"))
+        not_recorded |= Q(closes_at__lte=now + timedelta(days=days)) & ~Exists(recorded)
+    return SelectionRound.objects.filter(state=State.OPEN, closes_at__gt=now).filter(not_recorded)
+
+
+def mails_to_recover(now: datetime):
+    """The rows services.outbox_recover would change."""
+    stale = now - timedelta(seconds=settings.OUTBOX_STUCK_SECONDS)
+    return OutboxMail.objects.filter(
+        Q(state=OutboxMail.State.SENDING, claimed_at__lt=stale)
+        | Q(state=OutboxMail.State.PENDING, next_attempt_at__lt=stale)
+        | Q(state=OutboxMail.State.PENDING, next_attempt_at__isnull=True, created_at__lt=stale))
+
+
 # --- The handlers ---------------------------------------------------------------------------
 
-@deadline_handler(ROUND_OPEN)
+@deadline_handler(ROUND_OPEN, due=rounds_to_open)
 def open_rounds(now: datetime) -> int:
     """準備中 rounds whose opens_at has come (and whose closes_at has not) open; staff are told."""
-    due = list(SelectionRound.objects.select_related("programme")
-               .filter(state=State.PREPARING, opens_at__lte=now)
-               .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now)).order_by("pk"))
+    due = list(rounds_to_open(now).select_related("programme").order_by("pk"))
     if not due:
         return 0
     opened = selection_rounds_transition(rounds=due, from_state=State.PREPARING,
@@ -100,7 +131,7 @@ def open_rounds(now: datetime) -> int:
     return len(opened)
 
 
-@deadline_handler(ROUND_REMINDER)
+@deadline_handler(ROUND_REMINDER, due=rounds_to_remind)
 def remind_before_closing(now: datetime) -> int:
     """Applicants are reminded at each offset before closing, once per round and offset.
 
@@ -145,11 +176,10 @@ def remind_before_closing(now: datetime) -> int:
     return len(sending)
 
 
-@deadline_handler(ROUND_CLOSE)
+@deadline_handler(ROUND_CLOSE, due=rounds_to_close)
 def close_rounds(now: datetime) -> int:
     """公募中 rounds whose closes_at has passed move to 審査中; staff learn how many applied."""
-    due = list(SelectionRound.objects.select_related("programme")
-               .filter(state=State.OPEN, closes_at__lte=now).order_by("pk"))
+    due = list(rounds_to_close(now).select_related("programme").order_by("pk"))
     if not due:
         return 0
     closed = selection_rounds_transition(rounds=due, from_state=State.OPEN,
@@ -165,7 +195,7 @@ def close_rounds(now: datetime) -> int:
     return len(closed)
 
 
-@deadline_handler(OUTBOX_RECOVER)
+@deadline_handler(OUTBOX_RECOVER, due=mails_to_recover)
 def recover_outbox(now: datetime) -> int:
     """Mails stuck 送信中 or never enqueued: see services.outbox_recover."""
     return sum(outbox_recover(now=now).values())

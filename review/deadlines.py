@@ -16,6 +16,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,6 +48,40 @@ def _open_reviews():
             .exclude(application__selection_round__state=SelectionRound.State.ANNOUNCED)
             .select_related("reviewer", "application__basic", "application__selection_round__programme")
             .order_by("pk"))
+
+
+def _not_recorded(handler: str, kind_prefix: str, due_at_before: timedelta) -> Exists:
+    """No ClockEvent of `handler` for the review with a kind starting with `kind_prefix` and
+    its due_at at the review's due date minus `due_at_before`.
+
+    The kinds hold the due date to the minute (in Asia/Tokyo), which SQL cannot portably
+    format; the event's due_at pins the same date exactly, so where this finds a record the
+    handler finds it too (and where it finds none, the handler runs and decides)."""
+    from labportal.models import ClockEvent
+
+    due_at = OuterRef("due_at")
+    if due_at_before:
+        due_at = ExpressionWrapper(due_at - due_at_before, output_field=DateTimeField())
+    return ~Exists(ClockEvent.objects.filter(handler=handler, object_id=OuterRef("pk"),
+                                             kind__startswith=kind_prefix, due_at=due_at))
+
+
+def reviews_to_remind(now: datetime):
+    """Open reviews with an offset come and its reminder not yet recorded (the sweep's check)."""
+    offsets = reminder_offsets()
+    if not offsets:
+        return None
+    not_recorded = Q()
+    for days in offsets:
+        not_recorded |= (Q(due_at__lte=now + timedelta(days=days))
+                         & _not_recorded(REMINDER, f"reminder_{days}d:", timedelta(days=days)))
+    return _open_reviews().filter(due_at__gt=now, due_at__lte=now + timedelta(days=offsets[-1])).filter(
+        not_recorded)
+
+
+def reviews_newly_overdue(now: datetime):
+    """Open reviews past their due date whose staff notice is not yet recorded."""
+    return _open_reviews().filter(due_at__lte=now).filter(_not_recorded(OVERDUE, "overdue:", timedelta(0)))
 
 
 def remind_reviewers(now: datetime) -> int:
@@ -134,5 +169,5 @@ def register():
         from labportal import clock
     except ImportError:
         return
-    clock.register(REMINDER, remind_reviewers)
-    clock.register(OVERDUE, notify_overdue)
+    clock.register(REMINDER, remind_reviewers, due=reviews_to_remind)
+    clock.register(OVERDUE, notify_overdue, due=reviews_newly_overdue)

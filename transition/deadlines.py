@@ -18,11 +18,11 @@ import datetime
 from datetime import datetime as DateTime
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Exists
 from django.urls import reverse
 from django.utils import timezone
 
-from labportal.clock import acted_on, deadline_handler, record_events
+from labportal.clock import acted_on, deadline_handler, record_events, shared_by_checks
 from labportal.models import ClockEvent, Lab
 from labportal.services import MailRequest, lab_set_status, notify_many
 
@@ -37,15 +37,18 @@ PERIOD_END = "transition.period_end"
 State = TransitionRequest.State
 
 
-@deadline_handler(RECORDS)
+def labs_without_record():
+    return Lab.objects.filter(programme__code="iot", transition_request__isnull=True)
+
+
+@deadline_handler(RECORDS, due=lambda now: labs_without_record())
 def ensure_records(now: DateTime) -> int:
     """Every IoT lab of the register has a transition record (未着手 when new). Two queries."""
     return records_ensure()
 
 
 def records_ensure() -> int:
-    missing = list(Lab.objects.filter(programme__code="iot", transition_request__isnull=True)
-                   .values_list("pk", flat=True))
+    missing = list(labs_without_record().values_list("pk", flat=True))
     if missing:
         TransitionRequest.objects.bulk_create(
             [TransitionRequest(lab_id=pk) for pk in missing], ignore_conflicts=True)
@@ -71,7 +74,39 @@ def reminder_kind(policy: TransitionPolicy, days: int) -> str:
     return f"reminder:{policy.period_ends_on.isoformat()}:{days}d"
 
 
-@deadline_handler(REMINDERS)
+def _policy_for_checks(now: DateTime) -> TransitionPolicy | None:
+    return shared_by_checks((TransitionPolicy, now), lambda: TransitionPolicy.objects.in_force(now))
+
+
+def reminders_due(now: DateTime):
+    """The sweep's check: the labs not yet reminded at the offset due, or the staff's list not
+    yet sent (none before the first offset, after the end, or without a policy)."""
+    policy = _policy_for_checks(now)
+    days = due_offset(policy, now) if policy is not None else None
+    if days is None:
+        return None
+    kind = reminder_kind(policy, days)
+    staff_sent = ClockEvent.objects.filter(handler=REMINDERS, kind=f"staff:{kind}", object_id=policy.pk)
+    return [TransitionRequest.objects.filter(state__in=TransitionRequest.OPEN_STATES)
+            .exclude(pk__in=acted_on(REMINDERS, kind)),
+            TransitionPolicy.objects.filter(pk=policy.pk).exclude(Exists(staff_sent))]
+
+
+def period_end_due(now: DateTime):
+    """The sweep's check, once the period has ended: requests still open, labs to close, or the
+    staff's summary not yet sent."""
+    policy = _policy_for_checks(now)
+    if policy is None or not policy.has_ended(now):
+        return None
+    summary_sent = ClockEvent.objects.filter(
+        handler=PERIOD_END, kind=f"summary:{policy.closes_at.date().isoformat()}", object_id=policy.pk)
+    return [TransitionRequest.objects.filter(state__in=TransitionRequest.OPEN_STATES),
+            TransitionRequest.objects.filter(state__in=[State.DECLINED, State.REJECTED],
+                                             lab__status__in=[Lab.Status.ACTIVE, Lab.Status.TRANSITIONING]),
+            TransitionPolicy.objects.filter(pk=policy.pk).exclude(Exists(summary_sent))]
+
+
+@deadline_handler(REMINDERS, due=reminders_due)
 def send_reminders(now: DateTime) -> int:
     """Remind the labs that have submitted nothing, and tell staff which they are. Returns how
     many labs were reminded."""
@@ -128,7 +163,7 @@ def _lab_line(request: TransitionRequest) -> dict:
             "organisation": request.organisation.name if request.organisation_id else ""}
 
 
-@deadline_handler(PERIOD_END)
+@deadline_handler(PERIOD_END, due=period_end_due)
 def end_period(now: DateTime) -> int:
     """At the end of the period, once: 期限切れ and the policy's end state. Returns how many
     labs took the end state."""

@@ -124,3 +124,45 @@ def test_clock_sweep_command_runs_a_sweep(handlers, capsys):
     clock.register("app.first", _counting([], "first", result=2))
     call_command("clock_sweep")
     assert "app.first: 2件" in capsys.readouterr().out
+
+
+# --- a sweep with nothing due --------------------------------------------------------------
+
+# Taking the lock, the policy in force (transition's checks), one SELECT of every handler's
+# check, releasing the lock: no handler runs, no transaction is opened.
+IDLE_SWEEP_QUERIES = 4
+
+
+def _rows_not_yet_or_no_longer_due(n: int, now) -> None:
+    """n rounds opening next month, n open rounds whose reminders went out, n reviews due in 10
+    days, n due in 2 days and n overdue whose reminder and notice went out: rows every check
+    must look past."""
+    from labportal.models import Programme, SelectionRound
+    from tests.review.factories import ReviewerFactory, assign, make_application, make_round
+
+    programme = Programme.objects.get(code="dx")
+    SelectionRound.objects.bulk_create(
+        [SelectionRound(programme=programme, number=300 + i, state=SelectionRound.State.PREPARING,
+                        opens_at=now + timedelta(days=30), closes_at=now + timedelta(days=60))
+         for i in range(n)]
+        + [SelectionRound(programme=programme, number=600 + i, state=SelectionRound.State.OPEN,
+                          opens_at=now - timedelta(days=30), closes_at=now + timedelta(hours=6))
+           for i in range(n)])
+    selection_round = make_round()
+    reviewer = ReviewerFactory()
+    for i in range(n):
+        application = make_application(selection_round)
+        assign(application, reviewer, due_at=now + timedelta(days=10))
+        assign(application, ReviewerFactory(), due_at=now + timedelta(days=2))
+        assign(application, ReviewerFactory(), due_at=now - timedelta(days=2))
+    clock.sweep(now=now)  # sends the reminders and the overdue notice, once
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_sweep_with_nothing_due_costs_the_same_few_queries_for_1_and_30_rows(n, django_assert_num_queries):
+    now = timezone.now()
+    _rows_not_yet_or_no_longer_due(n, now)
+    with django_assert_num_queries(IDLE_SWEEP_QUERIES):
+        report = clock.sweep(now=now)
+    assert (report.failed, sum(report.acted.values()), list(report.acted)) == (
+        {}, 0, list(clock.registered_handlers()))
