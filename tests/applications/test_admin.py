@@ -49,6 +49,20 @@ def test_changelist_query_count_same_for_1_and_30(client, staff, organisation, a
     assert response.context["cl"].result_count == count
 
 
+def test_changelist_row_checkbox_is_djangos_own(organisation, applicant, selection_round):
+    """ApplicationAdmin writes the action checkbox itself (Django's widget renders three
+    templates per row); staff and the actions' JavaScript see the very same HTML."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    application = services.application_create(organisation=organisation, selection_round=selection_round,
+                                              user=applicant)
+    model_admin = admin.site._registry[Application]
+    with translation.override("ja"):
+        assert model_admin.action_checkbox(application) == admin.ModelAdmin.action_checkbox(
+            model_admin, application)
+
+
 @pytest.fixture
 def two_applications(organisation, applicant, selection_round):
     aizu_org = OrganisationFactory(name="会津若松市", regions=[Region.objects.get(name="会津若松市")])
