@@ -177,3 +177,55 @@ def test_saving_an_active_account_keeps_its_sessions():
     user.last_name = "札幌"
     user.save()
     assert client.get(reverse("applications:dashboard")).status_code == 200
+
+
+# --- The warning before the idle limit, and 「ログインを続ける」 (WCAG 2.2.1) ----------------------
+
+def _warning_script(response):
+    html = response.content.decode()
+    marker = 'src="/static/js/session-timeout.js"'
+    if marker not in html:
+        return None
+    tag = html[html.index(marker):]
+    return tag[:tag.index(">")]
+
+
+def test_pages_of_a_signed_in_applicant_carry_the_warning_with_their_limit():
+    client = _signed_in(_user("applicant@example.jp", Role.APPLICANT))
+    script = _warning_script(client.get(reverse("applications:dashboard")))
+    assert 'data-idle-seconds="7200"' in script and 'data-keepalive-url="/accounts/session/keepalive/"' in script
+
+
+def test_admin_pages_carry_the_warning_with_the_staff_limit():
+    client = _signed_in(_user("staff@example.go.jp", Role.STAFF))
+    script = _warning_script(client.get(reverse("admin:labportal_lab_changelist")))
+    assert 'data-idle-seconds="1800"' in script
+
+
+def test_anonymous_pages_have_no_warning():
+    assert _warning_script(Client().get(reverse("home"))) is None
+
+
+def test_continuing_keeps_staff_signed_in_past_the_idle_limit_counted_from_the_page():
+    client = _signed_in(_user("staff@example.go.jp", Role.STAFF))
+    page = reverse("admin:labportal_lab_changelist")
+    with _after(minutes=26):
+        response = client.post(reverse("session_keepalive"))
+        assert (response.status_code, response.json()) == (200, {"idle_seconds": 1800})
+    with _after(minutes=50):  # 50 minutes after the page, 24 after 「ログインを続ける」
+        assert client.get(page).status_code == 200
+
+
+def test_continuing_after_the_limit_answers_401_and_the_session_stays_ended():
+    client = _signed_in(_user("staff@example.go.jp", Role.STAFF))
+    with _after(minutes=31):
+        response = client.post(reverse("session_keepalive"))
+        assert response.status_code in (302, 401)
+        assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_keepalive_refuses_get_and_anonymous_posts():
+    assert Client().get(reverse("session_keepalive")).status_code == 405
+    response = Client().post(reverse("session_keepalive"))
+    assert response.status_code == 401
+    assert "もう一度ログイン" in response.json()["error"]

@@ -1,0 +1,86 @@
+"""In a real browser: the warning before an idle session ends (WCAG 2.2.1 「制限時間の調整」).
+
+The page's clock is Playwright's, moved forward; the server's is real, so 「ログインを続ける」
+reaches a live session and extends it, and what the applicant typed stays where it was.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+def _applicant_with_draft():
+    from applications import services
+    from applications.models import Membership, Organisation
+    from labportal.models import Programme, Region, Role, SelectionRound, User
+
+    now = timezone.now()
+    open_round = SelectionRound.objects.create(
+        programme=Programme.objects.get(code="dx"), number=71, state=SelectionRound.State.OPEN,
+        opens_at=now - datetime.timedelta(days=1), closes_at=now + datetime.timedelta(days=14))
+    user = User.objects.create_user(email="timeout@city.example.jp", password=PASSWORD)
+    user.groups.add(Group.objects.get(name=Role.APPLICANT))
+    organisation = Organisation.objects.create(name="札幌市", kind="municipality")
+    organisation.regions.set([Region.objects.get(name="札幌市")])
+    Membership.objects.create(user=user, organisation=organisation, state="active", role="admin")
+    return user, services.application_create(organisation=organisation, selection_round=open_round, user=user)
+
+
+def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_server, page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    user, application = _applicant_with_draft()
+    page.clock.install()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("メールアドレス").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
+    vision = page.get_by_label("DX推進のビジョン")
+    vision.fill("地域の課題をデータで解決する")
+
+    page.clock.run_for("01:50:00")  # the applicant's limit is 120 minutes: no warning yet
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    page.clock.run_for("00:05:00")
+    warning = page.get_by_role("alertdialog", name="まもなくログアウトします")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("入力中の内容はそのまま残ります")
+    button = warning.get_by_role("button", name="ログインを続ける")
+    expect(button).to_be_focused()
+    violations = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert violations == []
+
+    with page.expect_response("**/accounts/session/keepalive/") as response:
+        button.click()
+    assert response.value.status == 200
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(vision).to_have_value("地域の課題をデータで解決する")
+
+
+def test_typing_extends_quietly_and_an_ended_session_says_the_text_is_not_saved(live_server, page):
+    user, application = _applicant_with_draft()
+    page.clock.install()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("メールアドレス").fill(user.email)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
+    vision = page.get_by_label("DX推進のビジョン")
+
+    page.clock.run_for("00:06:00")
+    with page.expect_request("**/accounts/session/keepalive/"):
+        vision.press_sequentially("地域")  # typing is activity: the session is extended quietly
+
+    page.clock.run_for("02:00:00")  # then nothing for two hours
+    ended = page.get_by_role("alert").filter(has_text="ログインの有効期限が切れました")
+    expect(ended).to_be_visible()
+    expect(ended).to_contain_text("入力中の内容はまだ保存されていません")
+    expect(ended.get_by_role("link", name="もう一度ログインする")).to_have_attribute(
+        "href", f"/accounts/login/?next=%2Fapplications%2F{application.pk}%2Fsections%2Fdirection%2F")
