@@ -239,17 +239,49 @@ def create_sessions(users) -> dict[int, str]:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    users = list(users)
+    give_authenticators(users)
     store = SessionStore()
     expire = timezone.now() + datetime.timedelta(days=1)
     keys, rows = {}, []
     for user in users:
         key = "bench" + get_random_string(27, "abcdefghijklmnopqrstuvwxyz0123456789")
         data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: user.get_session_auth_hash()}
+                HASH_SESSION_KEY: user.get_session_auth_hash(), **signed_in_marks(user)}
         rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
         keys[user.pk] = key
     Session.objects.bulk_create(rows, batch_size=2000)
     return keys
+
+
+def signed_in_marks(user) -> dict:
+    """What the portal's login itself writes into a session (labportal.sessions.on_login and
+    labportal.two_factor.check_at_login), so that a bench session is like one after a real
+    login and its first page does not pay for the login's bookkeeping."""
+    from labportal.sessions import AUTH_AT, SEEN_AT
+    from labportal.two_factor import _CLEARED_SESSION_KEY, _stamp
+
+    now = int(time.time())
+    return {AUTH_AT: now, SEEN_AT: now, _CLEARED_SESSION_KEY: _stamp(user)}
+
+
+def give_authenticators(users) -> None:
+    """Staff and reviewers must have an authenticator app (labportal/two_factor.py), or every page
+    sends them to its set-up: give those who have none one, as if they had enrolled."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from django.db.models import Q
+
+    from labportal.models import User
+    from labportal.two_factor import ROLES_REQUIRING_TWO_FACTOR
+
+    # labportal.two_factor.two_factor_required, asked of all the run's users in one query
+    required = (User.objects.filter(pk__in=[u.pk for u in users])
+                .filter(Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name__in=ROLES_REQUIRING_TWO_FACTOR))
+                .exclude(authenticator__type=Authenticator.Type.TOTP).distinct())
+    for user in required:
+        TOTP.activate(user, generate_totp_secret())
 
 
 def delete_sessions() -> None:
