@@ -203,6 +203,8 @@ APPLICATION_ATTACHMENTS_PER_APPLICATION = env.int("APPLICATION_ATTACHMENTS_PER_A
 # A form's text (files excluded): room for a section of several 20,000-character answers, and
 # for the over-long one the form refuses with a message instead of a bare 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A form sent from a page too old to carry a valid CSRF token: a Japanese page, not Django's.
+CSRF_FAILURE_VIEW = "labportal.views.csrf_failure"
 # Reminders before a revision (差し戻し) is due, in days.
 APPLICATION_REVISION_REMINDER_DAYS = env.list("APPLICATION_REVISION_REMINDER_DAYS", cast=int,
                                               default=[3, 1])

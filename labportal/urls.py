@@ -11,6 +11,7 @@ admin.site.index_title = "管理メニュー"
 
 # The portal's Japanese error page; 503 with Retry-After when the database does not answer.
 handler500 = "labportal.views.server_error"
+handler400 = "labportal.views.bad_request"  # in Japanese; a form too large is told so
 
 urlpatterns = [
     path("admin/login/", admin_login),  # before the admin's own: one login form for everybody

@@ -124,3 +124,25 @@ def server_error(request):
     if unavailable:
         response["Retry-After"] = "30"
     return response
+
+
+def bad_request(request, exception):
+    """handler400: in Japanese. A form larger than DATA_UPLOAD_MAX_MEMORY_SIZE or with too many
+    fields gets its own explanation (what is too large, that nothing was saved, how to go back
+    to what was typed), rather than Django's bare "Bad Request"."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+
+    too_big = isinstance(exception, (RequestDataTooBig, TooManyFieldsSent))
+    return render(request, "400.html", {
+        "too_big": too_big,
+        "limit_mb": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+    }, status=413 if too_big else 400)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: the form was sent from a page that is too old (signed out and in again
+    in another tab, a session that ended) or cookies are blocked. Say so in Japanese, with the
+    way back to what was typed, instead of Django's technical page."""
+    from django.middleware.csrf import REASON_NO_CSRF_COOKIE
+
+    return render(request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403)
