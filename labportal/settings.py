@@ -332,7 +332,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # own TLS proxy the address it appends to X-Forwarded-For (labportal/security.py client_ip).
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 # Content Security Policy (django-csp): our own static files only — no inline script, no inline
-# style, no CDN. data: images are Bootstrap's SVG icons in CSS and the QR code of the TOTP set-up.
+# style, no CDN. data: images are Bootstrap's SVG icons in its CSS (menu button, select arrows, checks).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
