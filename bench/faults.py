@@ -66,8 +66,10 @@ USERS = 20
 SAVE_SECTIONS = ["direction", "diversity", "other"]
 ERROR_PAGE_TEXT = "もう一度お試しください"  # templates/500.html, in both of its forms
 STALE = "save refused as stale (409)"  # expected only when an earlier try's answer was lost
+# The retries (OUTBOX_MAX_ATTEMPTS stays 8, as in production) must outlast the SMTP fault with
+# attempts to spare: with a base of 1 s (small) or 2 s (full) some mails needed 7 of the 8.
 SCALES = {
-    # ≤ 3 minutes in all on a shared two-core machine (CI).
+    # ≤ 3 minutes in all on a shared two-core machine (CI); full: about 4½ minutes.
     "small": {"seed": ["--small"], "organisations": 60, "saves": 1, "gap": 5, "fault_seconds": 15,
               "pg_down_seconds": 4, "tail_seconds": 5, "drain_seconds": 90, "request_patience": 60,
               "retry_base": 2, "retry_max": 15, "task_time_limit": 12, "stuck_seconds": 15, "sweep_seconds": 3},
@@ -75,8 +77,6 @@ SCALES = {
              "pg_down_seconds": 10, "tail_seconds": 30, "drain_seconds": 240, "request_patience": 120,
              "retry_base": 4, "retry_max": 60, "task_time_limit": 30, "stuck_seconds": 40, "sweep_seconds": 5},
 }
-# The retries (OUTBOX_MAX_ATTEMPTS stays 8, as in production) must outlast the SMTP fault with
-# attempts to spare: with a base of 1 s (small) or 2 s (full) some mails needed 7 of the 8.
 SMTP_RCPT_DELAY = 0.05  # a relay's checks before it takes a recipient: a kill can find a mail 送信中
 
 
