@@ -1,8 +1,12 @@
 """The portal's error pages are in Japanese and say what happened to what the user sent:
-a form too large (413), a stale form (CSRF, 403), no permission (403), nothing there (404)."""
+a form too large (413), a stale form (CSRF, 403), no permission (403), nothing there (404), a
+failure (500), and a database that does not answer (503, asking to retry)."""
+
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -51,3 +55,21 @@ def test_a_form_without_cookies_says_to_allow_them():
     response = client.post(reverse("login"), {"login": "a@example.jp", "password": "x"})
     assert response.status_code == 403
     assert "Cookieが無効" in response.content.decode()
+
+
+def _get_home_failing_with(exc):
+    client = Client(raise_request_exception=False)
+    with mock.patch("labportal.views.selectors.open_rounds", side_effect=exc):
+        return client.get("/")
+
+
+def test_error_page_database_unavailable_is_503_asking_to_retry():
+    response = _get_home_failing_with(OperationalError("server closed the connection unexpectedly"))
+    assert (response.status_code, response["Retry-After"]) == (503, "30")
+    assert "もう一度お試しください" in response.content.decode()
+
+
+def test_error_page_other_failure_is_500_in_japanese():
+    response = _get_home_failing_with(RuntimeError("bug"))
+    assert response.status_code == 500
+    assert "エラーが発生しました" in response.content.decode()
