@@ -3,7 +3,8 @@
 - a round opens at opens_at (準備中 → 公募中) and closes at closes_at (公募中 → 審査中), each
   time with a mail to staff (the closing one says how many applications came in);
 - before a round closes, reminders at CLOCK_REMINDER_OFFSETS_DAYS (7 and 1 days) to applicants;
-- mails whose task was lost are put back on track (services.outbox_recover).
+- mails whose task was lost are put back on track (services.outbox_recover);
+- the security log's rows past SECURITY_LOG_RETENTION_DAYS are deleted (services.security_events_purge).
 
 Each costs a fixed number of queries, however many rounds and recipients are due.
 """
@@ -19,13 +20,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from .clock import deadline_handler, record_events
-from .models import ClockEvent, OutboxMail, Role, SelectionRound, User
+from .models import ClockEvent, OutboxMail, Role, SecurityEvent, SelectionRound, User
 from .services import (
     Actor,
     MailRequest,
     Recipient,
     notify_many,
     outbox_recover,
+    security_events_purge,
+    security_log_cutoff,
     selection_rounds_transition,
 )
 
@@ -33,6 +36,7 @@ ROUND_OPEN = "labportal.round_open"
 ROUND_REMINDER = "labportal.round_reminder"
 ROUND_CLOSE = "labportal.round_close"
 OUTBOX_RECOVER = "labportal.outbox_recover"
+SECURITY_LOG_PURGE = "labportal.security_log_purge"
 
 State = SelectionRound.State
 
@@ -199,6 +203,18 @@ def close_rounds(now: datetime) -> int:
 def recover_outbox(now: datetime) -> int:
     """Mails stuck 送信中 or never enqueued: see services.outbox_recover."""
     return sum(outbox_recover(now=now).values())
+
+
+def security_events_past_retention(now: datetime):
+    """The rows services.security_events_purge would delete; None when they are kept for ever."""
+    cutoff = security_log_cutoff(now)
+    return None if cutoff is None else SecurityEvent.objects.filter(created_at__lt=cutoff)
+
+
+@deadline_handler(SECURITY_LOG_PURGE, due=security_events_past_retention)
+def purge_security_log(now: datetime) -> int:
+    """The security log keeps SECURITY_LOG_RETENTION_DAYS of rows (default three years)."""
+    return security_events_purge(now=now)
 
 
 # --- Helpers --------------------------------------------------------------------------------

@@ -544,6 +544,24 @@ def security_event_record(*, kind: str, request=None, user=None, identifier: str
         return None
 
 
+def security_events_purge(*, now: datetime) -> int:
+    """Delete the security log's rows older than SECURITY_LOG_RETENTION_DAYS (run by the clock's
+    sweep); returns how many. 0 days keeps everything. One DELETE on the created_at index."""
+    from .models import SecurityEvent
+
+    cutoff = security_log_cutoff(now)
+    if cutoff is None:
+        return 0
+    deleted, _ = SecurityEvent.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def security_log_cutoff(now: datetime) -> datetime | None:
+    """Rows older than this are past their retention; None when SECURITY_LOG_RETENTION_DAYS is 0."""
+    days = settings.SECURITY_LOG_RETENTION_DAYS
+    return now - timedelta(days=days) if days > 0 else None
+
+
 def user_sessions_end(*, user) -> None:
     """End every session of `user`, in every browser: their next request is anonymous.
 

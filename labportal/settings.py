@@ -184,6 +184,9 @@ AXES_LOCKOUT_CALLABLE = "labportal.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False  # labportal.admin shows the locks in Japanese, with a release action
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in our own security log (SecurityEvent)
 AXES_VERBOSE = False
+# The security log (labportal.models.SecurityEvent) keeps this many days of rows; the clock's
+# sweep deletes older ones. Three years: a selection round and the whole transition period. 0 keeps all.
+SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=3 * 365)
 
 # --- Two-factor authentication (allauth.mfa; the rule and its middleware: labportal/two_factor.py) ---
 # Staff and reviewers must use an authenticator app (TOTP); applicants may. Recovery codes are the

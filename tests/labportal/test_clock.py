@@ -31,7 +31,7 @@ def _counting(calls, name, result=1):
 def test_registry_has_labportals_handlers_in_order():
     assert [name for name in clock.registered_handlers() if name.startswith("labportal.")] == [
         "labportal.round_open", "labportal.round_reminder", "labportal.round_close",
-        "labportal.outbox_recover"]
+        "labportal.outbox_recover", "labportal.security_log_purge"]
 
 
 def test_register_the_same_function_twice_is_harmless(handlers):

@@ -199,3 +199,38 @@ def test_reviewer_cannot_read_the_log():
     client = _client()
     client.force_login(ReviewerFactory())
     assert client.get(reverse("admin:labportal_securityevent_changelist")).status_code == 403
+
+
+# --- Retention: the clock's sweep deletes rows past SECURITY_LOG_RETENTION_DAYS ----------------
+
+def _event_aged(days, now):
+    import datetime
+
+    return SecurityEvent.objects.create(kind=Kind.LOGIN_FAILED, identifier=f"aged-{days}@example.jp",
+                                        created_at=now - datetime.timedelta(days=days))
+
+
+def test_the_sweep_deletes_security_events_past_their_retention_and_keeps_the_rest(settings):
+    from django.utils import timezone
+
+    from labportal import clock
+
+    settings.SECURITY_LOG_RETENTION_DAYS = 1095
+    now = timezone.now()
+    _event_aged(1096, now)
+    kept = _event_aged(1094, now)
+    report = clock.sweep(now=now)
+    assert report.acted["labportal.security_log_purge"] == 1
+    assert list(SecurityEvent.objects.values_list("identifier", flat=True)) == [kept.identifier]
+
+
+def test_retention_zero_keeps_every_security_event(settings):
+    from django.utils import timezone
+
+    from labportal import clock
+
+    settings.SECURITY_LOG_RETENTION_DAYS = 0
+    now = timezone.now()
+    _event_aged(5000, now)
+    clock.sweep(now=now)
+    assert SecurityEvent.objects.count() == 1
