@@ -257,7 +257,13 @@ def wipe() -> None:
     gone(organisations)
     from allauth.account.models import EmailAddress
 
+    from allauth.mfa.models import Authenticator
+
+    from labportal.models import SecurityEvent
+
     gone(EmailAddress.objects.filter(user__in=users))
+    gone(Authenticator.objects.filter(user__in=users))  # staff and reviewers' apps (bench.run)
+    SecurityEvent.objects.filter(user__in=users).update(user=None)  # the log outlives its users
     gone(User.groups.through.objects.filter(user__in=users))
     gone(users)
 

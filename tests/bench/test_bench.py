@@ -75,6 +75,22 @@ def test_seed_scale_with_other_parameters_replaces_the_data_set():
     assert (counts()["reviewed"], counts()["drafts"], counts()["users"]) == (2, 1, 2 + 4 + 1)
 
 
+def test_seed_scale_replaces_a_data_set_whose_staff_have_signed_in_with_two_factor():
+    from bench.run import create_sessions
+    from labportal.models import SecurityEvent
+    from labportal.services import security_event_record
+
+    seed(TINY, log=lambda line: None)
+    staff_and_reviewers = User.objects.filter(email__endswith="@bench.labportal.example", is_staff=True)
+    create_sessions(staff_and_reviewers)  # gives them authenticator apps, as a run does
+    security_event_record(kind=SecurityEvent.Kind.LOGIN, user=staff_and_reviewers.first())
+    seed(SeedParams(**{**TINY.__dict__, "organisations": 2, "drafts": 1}), log=lambda line: None)
+    from allauth.mfa.models import Authenticator
+
+    assert (counts()["reviewed"], Authenticator.objects.count(), SecurityEvent.objects.filter(user=None).count()) \
+        == (2, 0, 1)
+
+
 def test_seed_scale_spreads_transition_requests_over_every_state():
     seed(TINY, log=lambda line: None)
     states = set(TransitionRequest.objects.values_list("state", flat=True))
