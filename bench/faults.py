@@ -672,6 +672,7 @@ def build_env(scale: dict, postgres: PrivatePostgres, redis: PrivateRedis, smtp_
     limit = scale["task_time_limit"]
     env.update({
         "DJANGO_SETTINGS_MODULE": "labportal.settings", "DATABASE_URL": postgres.url, "CELERY_BROKER_URL": redis.url,
+        "CACHE_URL": redis.url.rsplit("/", 1)[0] + "/1",  # shared by the workers, as in production
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}", "EMAIL_TIMEOUT": "5",
         "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",

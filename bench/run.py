@@ -773,6 +773,7 @@ def main(argv=None) -> int:
     env.update({
         "DJANGO_SETTINGS_MODULE": "labportal.settings", "DATABASE_URL": args.database_url,
         "CELERY_BROKER_URL": args.redis_url, "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "CACHE_URL": args.redis_url.rsplit("/", 1)[0] + "/12",  # shared by the workers, as in production
         "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
         "SERVER_TIMING": "1", "BENCH_ENDPOINTS": "1", "SITE_URL": f"http://127.0.0.1:{port}",

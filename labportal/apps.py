@@ -9,6 +9,7 @@ class LabportalConfig(AppConfig):
 
     def ready(self):
         from . import deadlines  # noqa: F401 - registers labportal's handlers with the clock
+        from . import checks  # noqa: F401 - registers the portal's deploy checks
         from django.contrib.auth import signals as auth_signals
 
         from . import security, sessions

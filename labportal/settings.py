@@ -163,6 +163,15 @@ ACCOUNT_SESSION_REMEMBER = False
 # alone would let anyone lock a municipality out for five minutes. Its other limits stay.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}
 
+# --- Cache: what must hold across processes (labportal/checks.py warns in production if not) ---
+# Used codes of authenticator apps (no code logs in twice), wrong codes in a row, allauth's rate
+# limits on sign-up, password reset and confirmation mails. Per process (locmem) is only right for
+# `make run`'s single web process; with gunicorn's workers use Redis, e.g. redis://redis:6379/1.
+# While Redis does not answer, labportal.cache falls back to a per-process cache: logins go on.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "labportal.cache.FallbackRedisCache"
+
 # --- Sessions (labportal/sessions.py) ------------------------------------------------------
 # Idle limits: staff and reviewers (the admin) / applicants; and an absolute lifetime after login.
 SESSION_IDLE_MINUTES_PRIVILEGED = env.int("SESSION_IDLE_MINUTES_PRIVILEGED", default=30)

@@ -245,11 +245,26 @@ def test_check_deploy_production_env_passes(tmp_path):
         SECRET_KEY=_random_secret_key(60),
         ALLOWED_HOSTS="dx-lab.example.go.jp",
         DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        CACHE_URL="redis://127.0.0.1:6379/1",
         DJANGO_SETTINGS_MODULE="labportal.settings",
         LABPORTAL_VAR_DIR=str(tmp_path / "var"),
     )
     result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_of_a_cache_per_process(tmp_path):
+    env = _clean_env(
+        DEBUG="0",
+        SECRET_KEY=_random_secret_key(60),
+        ALLOWED_HOSTS="dx-lab.example.go.jp",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        DJANGO_SETTINGS_MODULE="labportal.settings",
+        LABPORTAL_VAR_DIR=str(tmp_path / "var"),
+    )
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "labportal.W001" in result.stderr and "CACHE_URL に Redis を指定してください" in result.stderr
 
 
 def test_settings_without_secret_key_refuse_to_start(tmp_path):
