@@ -1,13 +1,31 @@
 """The register in the admin, for staff (事務局). Reviewers see only what their group grants."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.http import Http404
+from django.template.defaultfilters import linebreaksbr
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Bureau, Lab, Prefecture, Programme, Region, SelectionRound, User
+from . import services
+from .models import (
+    Bureau,
+    ClockEvent,
+    ClockLock,
+    Lab,
+    LoginLock,
+    OutboxMail,
+    Prefecture,
+    Programme,
+    Region,
+    SecurityEvent,
+    SelectionRound,
+    User,
+)
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -147,13 +165,6 @@ class LabAdmin(admin.ModelAdmin):
 
 # --- The mail outbox and the clock (issue 3): read-only records; staff may resend failed mail.
 
-from django.contrib import messages  # noqa: E402
-from django.template.defaultfilters import linebreaksbr  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
-
-from . import services  # noqa: E402
-from .models import ClockEvent, ClockLock, OutboxMail  # noqa: E402
-
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
     """Records written by services only: viewable, never added, edited or deleted by hand."""
@@ -229,11 +240,6 @@ class ClockLockAdmin(_ReadOnlyAdmin):
 
 
 # --- Security: the log and the login locks (labportal/security.py, labportal/lockout.py) ------
-
-from django.conf import settings  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from .models import LoginLock, SecurityEvent  # noqa: E402
 
 
 @admin.register(SecurityEvent)
