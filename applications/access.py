@@ -11,7 +11,7 @@ from django.http import Http404
 from labportal.security import AccessRefused
 
 from .models import Application, Attachment, Invitation, Membership, Organisation
-from .selectors import application_with_sections
+from .selectors import application_with_section, application_with_sections
 
 
 def _member_filter(user, prefix=""):
@@ -20,10 +20,17 @@ def _member_filter(user, prefix=""):
     return {f"{prefix}memberships__user": user, f"{prefix}memberships__state": Membership.State.ACTIVE}
 
 
-def application_for_user(user, pk, *, with_sections=False) -> Application:
-    """The application `pk` if `user` is an active member of its organisation, else Http404."""
-    queryset = application_with_sections() if with_sections else Application.objects.select_related(
-        "selection_round__programme", "organisation")
+def application_for_user(user, pk, *, with_sections=False, section=None) -> Application:
+    """The application `pk` if `user` is an active member of its organisation, else Http404.
+
+    `with_sections`: with every section and table (application_with_sections); `section` (a
+    section key): with that section and its tables only (application_with_section)."""
+    if with_sections:
+        queryset = application_with_sections()
+    elif section:
+        queryset = application_with_section(section)
+    else:
+        queryset = Application.objects.select_related("selection_round__programme", "organisation")
     try:
         # No DISTINCT: a user has one membership per organisation (membership_unique), so the join
         # yields one row, and DISTINCT over every section's long texts cost 6 ms (make bench).

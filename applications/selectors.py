@@ -26,21 +26,40 @@ def applications_for_list() -> QuerySet[Application]:
     return Application.objects.select_related("selection_round__programme", "organisation", "basic")
 
 
+def _answer_prefetches(key: str) -> list:
+    """A section's many-to-many answers, as prefetches (made afresh for each queryset: a
+    Prefetch keeps state while it is used)."""
+    return {
+        # Regions with their prefecture in one query; the organisation's own regions are not read
+        # from here (two queries fewer on every page that shows an application: make bench).
+        "basic": [Prefetch("basic__regions", queryset=Region.objects.select_related("prefecture"))],
+        "regionality": ["regionality__initiatives"],
+        "innovation": ["innovation__quadrants", "innovation__activities"],
+    }.get(key, [])
+
+
 def application_with_sections() -> QuerySet[Application]:
     """Applications with every section joined and every table prefetched: what the checklist,
     the read-only view, the snapshot and the reviewer's page need, in a fixed number of queries."""
     return Application.objects.select_related(
         "selection_round__programme", "organisation", *SECTION_KEYS,
     ).prefetch_related(
-        # Regions with their prefecture in one query; the organisation's own regions are not read
-        # from here (two queries fewer on every page that shows an application: make bench).
-        Prefetch("basic__regions", queryset=Region.objects.select_related("prefecture")),
-        "regionality__initiatives", "innovation__quadrants", "innovation__activities",
+        *(lookup for key in SECTION_KEYS for lookup in _answer_prefetches(key)),
         Prefetch("kpis", queryset=Kpi.objects.order_by("order", "id")),
         Prefetch("roadmap_items", queryset=RoadmapItem.objects.order_by("fiscal_year", "id")),
         Prefetch("participants", queryset=Participant.objects.order_by("order", "id")),
         Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "id")),
     )
+
+
+def application_with_section(key: str) -> QuerySet[Application]:
+    """Applications with one section joined and its many-to-many answers prefetched: what saving
+    that section needs, without the other six. Its table rows (KPIs, roadmap, participants) are
+    not prefetched: the section's formsets read them with their own query (an inline formset
+    filters the queryset it is given, so a prefetch would be read a second time)."""
+    return Application.objects.select_related(
+        "selection_round__programme", "organisation", key,
+    ).prefetch_related(*_answer_prefetches(key))
 
 
 def organisations_of(user) -> QuerySet[Organisation]:

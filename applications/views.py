@@ -223,13 +223,16 @@ def application_detail(request, pk):
 def section_edit(request, pk, key):
     if key not in SECTIONS_BY_KEY:
         raise Http404
-    application = access.application_for_user(request.user, pk, with_sections=True)
-    section = getattr(application, key)
+    posted = request.method == "POST"
+    # A save that succeeds only redirects: it reads the one section it writes (with its tables).
+    # The page, shown on a GET and after a refused save, reads the whole application.
+    application = (access.application_for_user(request.user, pk, section=key) if posted
+                   else access.application_for_user(request.user, pk, with_sections=True))
     block_reason = services.edit_block_reason(application)
-    form, formsets = section_forms(key, application, request.POST if request.method == "POST" else None)
-    conflict = None
+    form, formsets = section_forms(key, application, request.POST if posted else None)
+    stale = None
     status = 200
-    if request.method == "POST":
+    if posted:
         if block_reason:
             messages.error(request, block_reason)
             status = 409
@@ -239,7 +242,7 @@ def section_edit(request, pk, key):
                                       formsets=[fs for fs, _ in formsets],
                                       expected_version=form.cleaned_data["version"], user=request.user)
             except services.StaleSection as error:
-                conflict = _conflict_view(application, error.current)
+                stale = error.current
                 # The next save is a deliberate overwrite of what the other tab saved.
                 form.data = form.data.copy()
                 form.data["version"] = str(error.current.version)
@@ -249,7 +252,7 @@ def section_edit(request, pk, key):
                 messages.error(request, str(error))
                 status = 409
             else:
-                messages.success(request, f"「{section.title}」を保存しました。")
+                messages.success(request, f"「{SECTIONS_BY_KEY[key].title}」を保存しました。")
                 next_key = request.POST.get("next_section")
                 if next_key in SECTIONS_BY_KEY:
                     return redirect("applications:section", pk=application.pk, key=next_key)
@@ -260,6 +263,9 @@ def section_edit(request, pk, key):
             messages.error(request, "入力内容に誤りがあります。各項目のメッセージをご確認ください。"
                                     "入力した内容はまだ保存されていません。")
             status = 400
+        # The refused save's page: the forms keep what was typed; the rest comes from a full read,
+        # made after the refusal (so it holds what another tab saved: the conflict panel shows it).
+        application = access.application_for_user(request.user, pk, with_sections=True)
     keys = [m.key for m in SECTION_MODELS]
     index = keys.index(key)
     missing, by_section = _overview(application)
@@ -268,7 +274,7 @@ def section_edit(request, pk, key):
     covered, kinds = participant_kind_coverage(application.participants.all())
     return render(request, "applications/section_form.html", {
         "application": application,
-        "section": section,
+        "section": getattr(application, key),
         "section_model": SECTIONS_BY_KEY[key],
         "sections": SECTION_MODELS,
         "form": form,
@@ -277,7 +283,7 @@ def section_edit(request, pk, key):
         "block_reason": block_reason,
         "readonly_views": [v for v in sections_for_display(application) if v.key == key]
         if block_reason else [],
-        "conflict": conflict,
+        "conflict": _conflict_view(application, stale) if stale else None,
         "next_key": keys[index + 1] if index + 1 < len(keys) else "attachments",
         "missing_by_section": {k: len(v) for k, v in by_section.items()},
         "section_missing": [item for item in missing if item.section_key == key],
@@ -287,11 +293,9 @@ def section_edit(request, pk, key):
 
 
 def _conflict_view(application, current):
-    """The saved values of a section another tab saved, labelled, for the conflict panel."""
-    from .selectors import application_with_sections
-
-    fresh = application_with_sections().get(pk=application.pk)
-    for view in sections_for_display(fresh):
+    """The saved values of a section another tab saved, labelled, for the conflict panel
+    (`application` read with every section after the refused save)."""
+    for view in sections_for_display(application):
         if view.key == current.key:
             return view
     return None

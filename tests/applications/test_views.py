@@ -289,6 +289,37 @@ def test_section_diversity_shows_kinds_covered(client_of, application, applicant
     assert "10種別中 <strong>2種別</strong>" in content.content.decode()
 
 
+# A successful section save: session, user, groups; the application with this section only (the
+# access check too); the table's rows (the formset's one query); the application locked, the
+# section locked, its UPDATE, the application's updated_at; and the test's savepoints around the
+# transaction. Unchanged rows are not written.
+SECTION_SAVE_QUERIES = 11
+
+
+def _diversity_post(application, participants, collaboration):
+    data = {"version": str(application.diversity.version), "collaboration": collaboration,
+            "participants-TOTAL_FORMS": str(len(participants)),
+            "participants-INITIAL_FORMS": str(len(participants))}
+    for index, participant in enumerate(participants):
+        data.update({f"participants-{index}-id": str(participant.pk), f"participants-{index}-name": participant.name,
+                     f"participants-{index}-kind": participant.kind, f"participants-{index}-role": participant.role})
+    return data
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_section_save_query_count_same_for_1_and_30_participants(client_of, application, applicant,
+                                                                  django_assert_num_queries, count):
+    participants = [Participant.objects.create(application=application, name=f"機関{n}", kind="company",
+                                               role="r", order=n + 1) for n in range(count)]
+    client = client_of(applicant)
+    client.get(reverse("applications:dashboard"))  # the session is written once, on the first visit
+    url = reverse("applications:section", args=[application.pk, "diversity"])
+    with django_assert_num_queries(SECTION_SAVE_QUERIES):
+        response = client.post(url, _diversity_post(application, participants, "産学官で連携する"))
+    assert (response.status_code, type(application.diversity).objects.get(application=application).collaboration) == (
+        302, "産学官で連携する")
+
+
 def test_section_amount_with_full_width_digits_and_yen(client_of, application, applicant):
     client_of(applicant).post(reverse("applications:section", args=[application.pk, "commitment"]), {
         "version": "0", "annual_budget": "１２，０００，０００円", "municipality_role": "", "funding_plan": "",
