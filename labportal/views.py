@@ -145,4 +145,10 @@ def csrf_failure(request, reason=""):
     way back to what was typed, instead of Django's technical page."""
     from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 
+    from .models import SecurityEvent
+    from .services import security_event_record
+
+    # Mostly an old tab or blocked cookies; now and then a forged form from another site. Staff
+    # see both in the security log (the reason as Django gives it, e.g. "CSRF token incorrect.").
+    security_event_record(kind=SecurityEvent.Kind.CSRF_REFUSED, request=request, target=f"CSRF: {reason}")
     return render(request, "403_csrf.html", {"no_cookie": reason == REASON_NO_CSRF_COOKIE}, status=403)

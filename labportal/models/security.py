@@ -25,6 +25,7 @@ class SecurityEvent(models.Model):
         PASSWORD_RESET = "password_reset", "パスワード再設定"
         MFA_FAILED = "mfa_failed", "二要素認証の失敗"
         ACCESS_REFUSED = "access_refused", "アクセス拒否"
+        CSRF_REFUSED = "csrf_refused", "送信の拒否（CSRF）"
 
     created_at = models.DateTimeField("日時", default=timezone.now, db_index=True)
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)

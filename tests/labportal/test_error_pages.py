@@ -40,6 +40,11 @@ def test_a_stale_form_is_explained_in_japanese_with_the_way_back():
     assert response.status_code == 403
     assert "画面の有効期限が切れているため、送信できませんでした" in body and "「戻る」" in body
     assert "CSRF" not in body
+    from labportal.models import SecurityEvent
+
+    event = SecurityEvent.objects.get(kind=SecurityEvent.Kind.CSRF_REFUSED)
+    assert (event.identifier, event.path, event.target) == ("err@city.example.jp", "/applications/organisations/new/",
+                                                            "CSRF: CSRF token from POST incorrect.")
 
 
 def test_not_found_is_in_japanese_and_the_same_for_someone_elses_id():
