@@ -31,7 +31,7 @@ from applications.models import (
     ApplicationVersion,
     Attachment,
 )
-from applications.selectors import application_with_sections, sections_for_display
+from applications.selectors import application_with_section, application_with_sections, sections_for_display
 from applications.services import (  # noqa: F401 - StaleSection, AttachmentRefused: for the views
     AttachmentRefused,
     StaleSection,
@@ -67,10 +67,14 @@ def plan_create(*, request, policy, user) -> Application:
     return application
 
 
-def plan_with_sections(request) -> Application | None:
+def plan_with_sections(request, *, section=None) -> Application | None:
+    """The request's plan with every section and table (application_with_sections); with
+    `section` (a section key), with that section only (application_with_section): what saving
+    it needs. None when the request has no plan yet."""
     if request.application_id is None:
         return None
-    return application_with_sections().get(pk=request.application_id)
+    queryset = application_with_section(section) if section else application_with_sections()
+    return queryset.get(pk=request.application_id)
 
 
 def plan_missing_items(request) -> list:
@@ -184,10 +188,10 @@ def plan_section_save(*, request, section_key: str, form, formsets=(), expected_
                              expected_version=expected_version, user=user, now=now)
 
 
-def section_view(application_id: int, key: str):
-    """The saved answers of one section, labelled (for the conflict panel)."""
-    fresh = application_with_sections().get(pk=application_id)
-    return next((view for view in sections_for_display(fresh) if view.key == key), None)
+def section_view(application: Application, key: str):
+    """The saved answers of one section, labelled, for the conflict panel (`application` read
+    with every section after the refused save)."""
+    return next((view for view in sections_for_display(application) if view.key == key), None)
 
 
 def plan_attachment_add(*, request, uploaded, kind: str, user, now: datetime | None = None) -> Attachment:

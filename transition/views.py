@@ -177,15 +177,17 @@ def plan_section(request, pk, key):
     if key not in SECTIONS_BY_KEY:
         raise Http404
     transition_request = selectors.request_for_member(request.user, pk)
-    application = plan.plan_with_sections(transition_request)
+    posted = request.method == "POST"
+    # A save that succeeds only redirects: it reads the one section it writes (with its tables).
+    # The page, shown on a GET and after a refused save, reads the whole plan (_overview below).
+    application = plan.plan_with_sections(transition_request, section=key if posted else None)
     if application is None:
         raise Http404
-    section = getattr(application, key)
     block_reason = services.edit_block_reason(transition_request)
-    form, formsets = section_forms(key, application, request.POST if request.method == "POST" else None)
-    conflict = None
+    form, formsets = section_forms(key, application, request.POST if posted else None)
+    stale = None
     status = 200
-    if request.method == "POST":
+    if posted:
         if block_reason:
             messages.error(request, block_reason)
             status = 409
@@ -195,7 +197,7 @@ def plan_section(request, pk, key):
                                        formsets=[fs for fs, _ in formsets],
                                        expected_version=form.cleaned_data["version"], user=request.user)
             except plan.StaleSection as error:
-                conflict = plan.section_view(application.pk, key)
+                stale = error.current
                 form.data = form.data.copy()
                 form.data["version"] = str(error.current.version)
                 messages.error(request, str(error))
@@ -204,7 +206,7 @@ def plan_section(request, pk, key):
                 messages.error(request, str(error))
                 status = 409
             else:
-                messages.success(request, f"「{section.title}」を保存しました。")
+                messages.success(request, f"「{SECTIONS_BY_KEY[key].title}」を保存しました。")
                 next_key = request.POST.get("next_section")
                 if next_key in SECTIONS_BY_KEY:
                     return redirect("transition:plan_section", pk=pk, key=next_key)
@@ -219,14 +221,18 @@ def plan_section(request, pk, key):
             status = 400
     keys = [m.key for m in SECTION_MODELS]
     index = keys.index(key)
-    _application, missing, by_section = _overview(transition_request)
+    # The page (a GET, or a refused save): the forms keep what was typed; the rest comes from the
+    # overview's full read, made after the refusal (so it holds what another tab saved: the
+    # conflict panel shows it).
+    application, missing, by_section = _overview(transition_request)
     participants = [f.instance for fs, _ in formsets for f in fs.forms
                     if isinstance(f.instance, Participant) and f.instance.pk]
     covered, kinds = participant_kind_coverage(application.participants.all())
     return render(request, "transition/plan_section.html", {
-        "tr": transition_request, "application": application, "section": section,
+        "tr": transition_request, "application": application, "section": getattr(application, key),
         "section_model": SECTIONS_BY_KEY[key], "sections": SECTION_MODELS, "form": form, "formsets": formsets,
-        "read_only": bool(block_reason), "block_reason": block_reason, "conflict": conflict,
+        "read_only": bool(block_reason), "block_reason": block_reason,
+        "conflict": plan.section_view(application, key) if stale else None,
         "readonly_views": [v for v in sections_for_display(application) if v.key == key],
         "next_key": keys[index + 1] if index + 1 < len(keys) else "attachments",
         "missing_by_section": {k: len(v) for k, v in by_section.items()},

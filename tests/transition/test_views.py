@@ -5,7 +5,7 @@ the wrong role (404 for an organisation's request: the same answer as for a miss
 import pytest
 from django.contrib.auth.models import Group
 
-from applications.models import Application
+from applications.models import Application, Participant
 from labportal.models import Lab, Role
 from transition import services
 from transition.models import TransitionClaim, TransitionRequest
@@ -153,6 +153,52 @@ def test_section_save_two_tabs_keeps_the_later_text_and_says_why(drafted, member
     stale = client.post(url, {"version": 0, "open_data": "二つ目のタブ"})
     assert stale.status_code == 409
     assert "二つ目のタブ" in stale.content.decode() and "一つ目のタブ" in stale.content.decode()
+
+
+# A successful plan section save: session, user; the request (the access check); the plan with
+# this section only; the policy in force (may the organisation edit now); the table's rows (the
+# formset's one query); the request locked, the policy again under the lock, the plan locked, the
+# section locked, its UPDATE, the plan's updated_at; and the test's savepoints around the
+# transaction. Unchanged rows are not written. (22 when the save read the whole plan.)
+PLAN_SECTION_SAVE_QUERIES = 14
+
+
+def _diversity_post(request, participants, collaboration):
+    data = _section_post(request, "diversity", collaboration=collaboration,
+                         **{"participants-TOTAL_FORMS": len(participants),
+                            "participants-INITIAL_FORMS": len(participants)})
+    for index, participant in enumerate(participants):
+        data.update({f"participants-{index}-id": participant.pk, f"participants-{index}-name": participant.name,
+                     f"participants-{index}-kind": participant.kind, f"participants-{index}-role": participant.role})
+    return data
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_plan_section_save_query_count_same_for_1_and_30_participants(drafted, member, client,
+                                                                       django_assert_num_queries, count):
+    application = drafted.application
+    application.participants.all().delete()
+    participants = [Participant.objects.create(application=application, name=f"機関{n}", kind="company",
+                                               role="r", order=n + 1) for n in range(count)]
+    client.force_login(member)
+    client.get("/transition/")  # the session is written once, on the first visit
+    data = _diversity_post(drafted, participants, "産学官で連携する")
+    with django_assert_num_queries(PLAN_SECTION_SAVE_QUERIES):
+        response = client.post(f"/transition/requests/{drafted.pk}/plan/diversity/", data)
+    assert (response.status_code, type(application.diversity).objects.get(application=application).collaboration) == (
+        302, "産学官で連携する")
+
+
+def test_plan_section_save_refused_shows_what_was_typed_and_saves_nothing(drafted, member, client):
+    participant = drafted.application.participants.get()
+    participant.name, participant.kind = "新しく入力した機関", "no-such-kind"
+    client.force_login(member)
+    response = client.post(f"/transition/requests/{drafted.pk}/plan/diversity/",
+                           _diversity_post(drafted, [participant], "入力したままの連携"))
+    page = response.content.decode()
+    assert (response.status_code, "入力したままの連携" in page, "新しく入力した機関" in page,
+            type(drafted.application.diversity).objects.get(application=drafted.application).collaboration) == (
+        400, True, True, "産学官の協議会")
 
 
 def test_staff_decision_refused_without_a_reason_for_rejection(submitted, staff, client):
