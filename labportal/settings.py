@@ -6,6 +6,8 @@ as files under var/mail/. Set DATABASE_URL, CELERY_BROKER_URL and EMAIL_URL to r
 PostgreSQL, Redis and SMTP. See README.md for every variable.
 """
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +18,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LABPORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
+
+
+def _development_fernet_key(secret_key: str) -> str:
+    """A Fernet key derived from SECRET_KEY, for development and tests only: it changes with
+    SECRET_KEY, which a production key must survive."""
+    digest = hashlib.sha256(b"labportal.mfa-encryption-key:" + secret_key.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -208,6 +218,14 @@ MFA_TOTP_TOLERANCE = 1
 MFA_FORMS = {"authenticate": "labportal.two_factor.AuthenticateForm",
              "reauthenticate": "labportal.two_factor.ReauthenticateForm",
              "activate_totp": "labportal.two_factor.ActivateTOTPForm"}
+# The keys that encrypt the authenticator secrets in the database (Fernet, labportal.two_factor.
+# MFAAdapter): comma-separated, newest first; new secrets use the first, any of them reads. Their
+# own variable, never derived from SECRET_KEY in production, so that changing SECRET_KEY locks no
+# one out. In development (DEBUG=1) a key derived from SECRET_KEY stands in when none is set; in
+# production without one, secrets stay unencrypted and `check --deploy` warns (labportal.W002).
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
+if not MFA_ENCRYPTION_KEYS and DEBUG:
+    MFA_ENCRYPTION_KEYS = [_development_fernet_key(SECRET_KEY)]
 
 # --- Attachments of applications (served only through applications.views) ------------------
 APPLICATION_ATTACHMENT_MAX_BYTES = env.int("APPLICATION_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

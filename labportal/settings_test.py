@@ -51,13 +51,16 @@ os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("EMAIL_URL", "consolemail://")
 
 from labportal.settings import *  # noqa: E402,F401,F403
-from labportal.settings import BASE_DIR  # noqa: E402
+from labportal.settings import BASE_DIR, SECRET_KEY, _development_fernet_key  # noqa: E402
 
 # Several checkouts or people on one PostgreSQL server: give each run its own test database.
 if os.environ.get("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["TEST_DATABASE_NAME"]}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; never in production
+# Tests run with DEBUG=0 but, like development, encrypt authenticator secrets with a key derived
+# from SECRET_KEY unless MFA_ENCRYPTION_KEYS is set.
+MFA_ENCRYPTION_KEYS = MFA_ENCRYPTION_KEYS or [_development_fernet_key(SECRET_KEY)]  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 CELERY_TASK_ALWAYS_EAGER = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -6,8 +6,10 @@ never forced. allauth itself asks everyone who has one for the code at login (it
 stage), whichever page the login started from. `TwoFactorEnrolmentMiddleware` sends a signed-in
 person who must have one but has none to the set-up page before anything else, the admin
 included; only the set-up, logout and the pages allauth needs on the way stay reachable.
+The authenticator secrets are stored encrypted with MFA_ENCRYPTION_KEYS (`MFAAdapter.encrypt`).
 """
 
+import functools
 import time
 
 from allauth.account import app_settings as account_settings
@@ -20,9 +22,12 @@ from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -146,6 +151,79 @@ class MFAAdapter(DefaultMFAAdapter):
     def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
         return not (authenticator.type == Authenticator.Type.TOTP
                     and two_factor_required(authenticator.user))
+
+    # allauth stores the TOTP secret and the recovery codes' seed through these two: encrypted
+    # with MFA_ENCRYPTION_KEYS (Fernet; the first key encrypts, any of them decrypts, so keys can
+    # be rotated). A value stored before there was a key is read as it is: nobody is locked out.
+
+    def encrypt(self, text: str) -> str:
+        keys = settings.MFA_ENCRYPTION_KEYS
+        if not keys:  # production without a key: check --deploy warns (labportal.W002)
+            return text
+        return _fernet(tuple(keys)).encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        if not is_encrypted(encrypted_text):
+            return encrypted_text
+        keys = settings.MFA_ENCRYPTION_KEYS
+        try:
+            if not keys:
+                raise InvalidToken
+            return _fernet(tuple(keys)).decrypt(encrypted_text.encode()).decode()
+        except InvalidToken:
+            # Never a silent fall-back: a secret nobody can read is a configuration error.
+            raise ImproperlyConfigured(
+                "2段階認証の鍵を復号できません。MFA_ENCRYPTION_KEYS に、この鍵を暗号化したときの鍵が"
+                "含まれていません（鍵を替えたときは、古い鍵を新しい鍵の後ろに残してください）。"
+                " / An authenticator secret cannot be decrypted with any key of MFA_ENCRYPTION_KEYS."
+            ) from None
+
+
+# Every Fernet token starts with its version byte 0x80 and a timestamp, "gAAAA" in base64; a
+# secret stored in the clear (base32, or the hex seed of recovery codes) never does.
+FERNET_TOKEN_PREFIX = "gAAAA"
+
+
+def is_encrypted(stored: str) -> bool:
+    return stored.startswith(FERNET_TOKEN_PREFIX)
+
+
+@functools.lru_cache(maxsize=4)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(key.strip()) for key in keys])
+    except ValueError:
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEYS の鍵の形式が正しくありません。鍵は次のコマンドで作れます: "
+            "python -c \"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\""
+            " / MFA_ENCRYPTION_KEYS holds a value that is not a Fernet key."
+        ) from None
+
+
+def authenticator_secrets_encrypt(authenticator_model=Authenticator) -> int:
+    """Encrypt every authenticator secret still stored in the clear (TOTP secrets and recovery-code
+    seeds from before MFA_ENCRYPTION_KEYS) with the first key, and return how many authenticators
+    changed. Idempotent; changes nothing while no key is set. Rows are locked while rewritten, so a
+    recovery code used meanwhile stays used. `authenticator_model`: a migration's historical model."""
+    if not settings.MFA_ENCRYPTION_KEYS:
+        return 0
+    adapter = MFAAdapter()
+    changed = 0
+    with transaction.atomic():
+        for authenticator in authenticator_model.objects.select_for_update().filter(
+                type__in=(Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES)).order_by("pk"):
+            data = dict(authenticator.data)
+            for field in ("secret", "seed"):
+                if isinstance(data.get(field), str) and not is_encrypted(data[field]):
+                    data[field] = adapter.encrypt(data[field])
+            if isinstance(data.get("migrated_codes"), list):
+                data["migrated_codes"] = [code if is_encrypted(code) else adapter.encrypt(code)
+                                          for code in data["migrated_codes"]]
+            if data != authenticator.data:
+                authenticator.data = data
+                authenticator.save(update_fields=["data"])
+                changed += 1
+    return changed
 
 
 _CODE_HELP = "認証アプリ（Google Authenticator、Microsoft Authenticator など）に表示される6桁の数字です。"

@@ -38,11 +38,12 @@ def give_totp_if_staff(user, role=None) -> None:
 
 
 def secret_of(user) -> str:
-    """The secret of `user`'s authenticator app, as their phone holds it (stored as is: the
-    portal's MFAAdapter does not encrypt it)."""
+    """The secret of `user`'s authenticator app, as their phone holds it (stored encrypted by the
+    portal's MFAAdapter)."""
     from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
 
-    return Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
+    return decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
 
 
 def type_code(page, secret: str) -> None:

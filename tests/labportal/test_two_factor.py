@@ -15,7 +15,7 @@ from django.urls import reverse
 from labportal.models import Role, User
 from labportal.two_factor import two_factor_required
 from tests.review.factories import PASSWORD, ApplicantFactory, ReviewerFactory, StaffFactory, UserFactory
-from tests.two_factor import give_totp, totp_code, wrong_totp_code
+from tests.two_factor import give_totp, secret_of, totp_code, wrong_totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -244,7 +244,6 @@ def test_demo_staff_and_reviewers_get_an_authenticator_key_printed_once():
     out = io.StringIO()
     call_command("demo_data", stdout=out)
     keys = dict(re.findall(r"(\S+@labportal\.example)\s+\S+\s+2段階認証のキー: (\S+)", out.getvalue()))
-    stored = {user.email: Authenticator.objects.get(user=user, type="totp").data["secret"]
-              for user in User.objects.filter(email__in=keys)}
+    stored = {user.email: secret_of(user) for user in User.objects.filter(email__in=keys)}
     assert (sorted(keys), stored == keys) == (
         ["reviewer1@labportal.example", "reviewer2@labportal.example", "staff@labportal.example"], True)
