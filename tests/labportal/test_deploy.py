@@ -70,6 +70,12 @@ def _random_secret_key(length=60):
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def _fernet_key():
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
 def _manage(args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -82,7 +88,7 @@ def _manage(args, env):
 def test_compose_file_valid_for_docker_compose():
     result = subprocess.run(
         [_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
-        cwd=ROOT, env=_clean_env(SECRET_KEY=_random_secret_key()),
+        cwd=ROOT, env=_clean_env(SECRET_KEY=_random_secret_key(), MFA_ENCRYPTION_KEYS=_fernet_key()),
         capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
@@ -91,10 +97,19 @@ def test_compose_file_valid_for_docker_compose():
 def test_compose_config_without_secret_key_refused():
     result = subprocess.run(
         [_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
-        cwd=ROOT, env=_clean_env(), capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env=_clean_env(MFA_ENCRYPTION_KEYS=_fernet_key()), capture_output=True, text=True, timeout=60,
     )
     assert result.returncode != 0
     assert "set SECRET_KEY" in result.stderr
+
+
+def test_compose_config_without_mfa_encryption_keys_refused():
+    result = subprocess.run(
+        [_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
+        cwd=ROOT, env=_clean_env(SECRET_KEY=_random_secret_key()), capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert "set MFA_ENCRYPTION_KEYS" in result.stderr
 
 
 # --- docker-compose.yml, read with PyYAML ----------------------------------------------------
@@ -136,6 +151,12 @@ def test_compose_app_service_runs_without_debug(name):
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_compose_app_service_secret_key_required_from_environment(name):
     assert _environment(_service(name))["SECRET_KEY"] == "${SECRET_KEY:?set SECRET_KEY}"
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_compose_app_service_mfa_encryption_keys_required_from_environment(name):
+    # The same keys in every service: a worker or beat may read an authenticator too.
+    assert _environment(_service(name))["MFA_ENCRYPTION_KEYS"] == "${MFA_ENCRYPTION_KEYS:?set MFA_ENCRYPTION_KEYS}"
 
 
 @pytest.mark.parametrize("name", ["postgres", "redis", "web"])
@@ -243,6 +264,7 @@ def test_check_deploy_production_env_passes(tmp_path):
     env = _clean_env(
         DEBUG="0",
         SECRET_KEY=_random_secret_key(60),
+        MFA_ENCRYPTION_KEYS=f"{_fernet_key()},{_fernet_key()}",
         ALLOWED_HOSTS="dx-lab.example.go.jp",
         DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
         CACHE_URL="redis://127.0.0.1:6379/1",
@@ -265,6 +287,22 @@ def test_check_deploy_warns_of_a_cache_per_process(tmp_path):
     result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode != 0
     assert "labportal.W001" in result.stderr and "CACHE_URL に Redis を指定してください" in result.stderr
+
+
+def test_check_deploy_warns_of_unencrypted_authenticator_secrets(tmp_path):
+    env = _clean_env(
+        DEBUG="0",
+        SECRET_KEY=_random_secret_key(60),
+        ALLOWED_HOSTS="dx-lab.example.go.jp",
+        DATABASE_URL=f"sqlite:///{tmp_path}/x.sqlite3",
+        CACHE_URL="redis://127.0.0.1:6379/1",
+        DJANGO_SETTINGS_MODULE="labportal.settings",
+        LABPORTAL_VAR_DIR=str(tmp_path / "var"),
+    )
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], env)
+    assert (result.returncode != 0, "labportal.W002" in result.stderr,
+            "MFA_ENCRYPTION_KEYS が未設定のため" in result.stderr,
+            "print(Fernet.generate_key().decode())" in result.stderr) == (True, True, True, True)
 
 
 def test_settings_without_secret_key_refuse_to_start(tmp_path):
