@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 
 from labportal.models import OutboxMail, Programme, SelectionRound
 
+from .applicants import PASSWORD, log_in, sapporo_draft
+
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PASSWORD = "kita-no-daichi-2026"
 
 
 class AxeLog:
@@ -185,22 +186,8 @@ def test_apply_from_sign_up_to_receipt(live_server, page, open_round, mailoutbox
 
 def test_apply_unsaved_changes_warn_before_leaving(live_server, page, open_round):
     """Typing and then following a link asks before the page is left; declining keeps the text."""
-    from applications import services
-    from applications.models import Membership, Organisation
-    from labportal.models import Region, Role, User
-    from django.contrib.auth.models import Group
-
-    user = User.objects.create_user(email="officer@city.example.jp", password=PASSWORD)
-    user.groups.add(Group.objects.get(name=Role.APPLICANT))
-    organisation = Organisation.objects.create(name="札幌市", kind="municipality")
-    organisation.regions.set([Region.objects.get(name="札幌市")])
-    Membership.objects.create(user=user, organisation=organisation, state="active", role="admin")
-    application = services.application_create(organisation=organisation, selection_round=open_round, user=user)
-
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    user, application = sapporo_draft(open_round)
+    log_in(page, live_server.url, user.email)
     page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
     page.get_by_label("DX推進のビジョン").fill("まだ保存していない文章")
     dialogs = []

@@ -4,33 +4,16 @@ The page's clock is Playwright's, moved forward; the server's is real, so 「ロ
 reaches a live session and extends it, and what the applicant typed stays where it was.
 """
 
-import datetime
-
 import pytest
-from django.contrib.auth.models import Group
-from django.utils import timezone
 from playwright.sync_api import expect
+
+from .applicants import log_in, open_dx_round, sapporo_draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PASSWORD = "correct horse battery staple"
-
 
 def _applicant_with_draft():
-    from applications import services
-    from applications.models import Membership, Organisation
-    from labportal.models import Programme, Region, Role, SelectionRound, User
-
-    now = timezone.now()
-    open_round = SelectionRound.objects.create(
-        programme=Programme.objects.get(code="dx"), number=71, state=SelectionRound.State.OPEN,
-        opens_at=now - datetime.timedelta(days=1), closes_at=now + datetime.timedelta(days=14))
-    user = User.objects.create_user(email="timeout@city.example.jp", password=PASSWORD)
-    user.groups.add(Group.objects.get(name=Role.APPLICANT))
-    organisation = Organisation.objects.create(name="札幌市", kind="municipality")
-    organisation.regions.set([Region.objects.get(name="札幌市")])
-    Membership.objects.create(user=user, organisation=organisation, state="active", role="admin")
-    return user, services.application_create(organisation=organisation, selection_round=open_round, user=user)
+    return sapporo_draft(open_dx_round(71), email="timeout@city.example.jp")
 
 
 def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_server, page):
@@ -38,10 +21,7 @@ def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_serve
 
     user, application = _applicant_with_draft()
     page.clock.install()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    log_in(page, live_server.url, user.email)
     page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
     vision = page.get_by_label("DX推進のビジョン")
     vision.fill("地域の課題をデータで解決する")
@@ -67,10 +47,7 @@ def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_serve
 def test_typing_extends_quietly_and_an_ended_session_says_the_text_is_not_saved(live_server, page):
     user, application = _applicant_with_draft()
     page.clock.install()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("メールアドレス").fill(user.email)
-    page.locator("#id_password").fill(PASSWORD)
-    page.get_by_role("button", name="ログイン").click()
+    log_in(page, live_server.url, user.email)
     page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
     vision = page.get_by_label("DX推進のビジョン")
 
