@@ -85,31 +85,23 @@ def _manage(args, env):
 
 # --- docker-compose.yml, checked by docker-compose itself ------------------------------------
 
+def _compose_config(**env):
+    return subprocess.run([_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
+                          cwd=ROOT, env=_clean_env(**env), capture_output=True, text=True, timeout=60)
+
+
 def test_compose_file_valid_for_docker_compose():
-    result = subprocess.run(
-        [_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
-        cwd=ROOT, env=_clean_env(SECRET_KEY=_random_secret_key(), MFA_ENCRYPTION_KEYS=_fernet_key()),
-        capture_output=True, text=True, timeout=60,
-    )
+    result = _compose_config(SECRET_KEY=_random_secret_key(), MFA_ENCRYPTION_KEYS=_fernet_key())
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_config_without_secret_key_refused():
-    result = subprocess.run(
-        [_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
-        cwd=ROOT, env=_clean_env(MFA_ENCRYPTION_KEYS=_fernet_key()), capture_output=True, text=True, timeout=60,
-    )
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "MFA_ENCRYPTION_KEYS"])
+def test_compose_config_without_a_secret_refused(missing):
+    secrets_given = {"SECRET_KEY": _random_secret_key(), "MFA_ENCRYPTION_KEYS": _fernet_key()}
+    del secrets_given[missing]
+    result = _compose_config(**secrets_given)
     assert result.returncode != 0
-    assert "set SECRET_KEY" in result.stderr
-
-
-def test_compose_config_without_mfa_encryption_keys_refused():
-    result = subprocess.run(
-        [_docker_compose(), "-f", str(COMPOSE_FILE), "config", "-q"],
-        cwd=ROOT, env=_clean_env(SECRET_KEY=_random_secret_key()), capture_output=True, text=True, timeout=60,
-    )
-    assert result.returncode != 0
-    assert "set MFA_ENCRYPTION_KEYS" in result.stderr
+    assert f"set {missing}" in result.stderr
 
 
 # --- docker-compose.yml, read with PyYAML ----------------------------------------------------
