@@ -26,6 +26,7 @@ from .forms import (
     WithdrawForm,
 )
 from .models import SECTION_MODELS, SECTIONS_BY_KEY, Application, Membership, Participant
+from .section_page import SectionPost, section_post
 from .selectors import (
     applicant_dashboard_applications,
     organisations_of,
@@ -230,39 +231,19 @@ def section_edit(request, pk, key):
                    else access.application_for_user(request.user, pk, with_sections=True))
     block_reason = services.edit_block_reason(application)
     form, formsets = section_forms(key, application, request.POST if posted else None)
-    stale = None
-    status = 200
+    result = SectionPost(saved=False, status=200)
     if posted:
-        if block_reason:
-            messages.error(request, block_reason)
-            status = 409
-        elif form.is_valid() and all(fs.is_valid() for fs, _ in formsets):
-            try:
-                services.section_save(application=application, section_key=key, form=form,
-                                      formsets=[fs for fs, _ in formsets],
-                                      expected_version=form.cleaned_data["version"], user=request.user)
-            except services.StaleSection as error:
-                stale = error.current
-                # The next save is a deliberate overwrite of what the other tab saved.
-                form.data = form.data.copy()
-                form.data["version"] = str(error.current.version)
-                messages.error(request, str(error))
-                status = 409
-            except services.ApplicationLocked as error:
-                messages.error(request, str(error))
-                status = 409
-            else:
-                messages.success(request, f"「{SECTIONS_BY_KEY[key].title}」を保存しました。")
-                next_key = request.POST.get("next_section")
-                if next_key in SECTIONS_BY_KEY:
-                    return redirect("applications:section", pk=application.pk, key=next_key)
-                if next_key == "attachments":
-                    return redirect("applications:attachments", pk=application.pk)
-                return redirect("applications:section", pk=application.pk, key=key)
-        else:
-            messages.error(request, "入力内容に誤りがあります。各項目のメッセージをご確認ください。"
-                                    "入力した内容はまだ保存されていません。")
-            status = 400
+        result = section_post(
+            request, key, form, formsets, block_reason=block_reason, refusals=services.ApplicationLocked,
+            save=lambda **kwargs: services.section_save(application=application, section_key=key, form=form,
+                                                        user=request.user, **kwargs))
+        if result.saved:
+            next_key = request.POST.get("next_section")
+            if next_key in SECTIONS_BY_KEY:
+                return redirect("applications:section", pk=application.pk, key=next_key)
+            if next_key == "attachments":
+                return redirect("applications:attachments", pk=application.pk)
+            return redirect("applications:section", pk=application.pk, key=key)
         # The refused save's page: the forms keep what was typed; the rest comes from a full read,
         # made after the refusal (so it holds what another tab saved: the conflict panel shows it).
         application = access.application_for_user(request.user, pk, with_sections=True)
@@ -283,13 +264,13 @@ def section_edit(request, pk, key):
         "block_reason": block_reason,
         "readonly_views": [v for v in sections_for_display(application) if v.key == key]
         if block_reason else [],
-        "conflict": _conflict_view(application, stale) if stale else None,
+        "conflict": _conflict_view(application, result.stale) if result.stale else None,
         "next_key": keys[index + 1] if index + 1 < len(keys) else "attachments",
         "missing_by_section": {k: len(v) for k, v in by_section.items()},
         "section_missing": [item for item in missing if item.section_key == key],
         "kind_coverage": (covered, kinds) if key == "diversity" else None,
         "participant_count": len(participants),
-    }, status=status)
+    }, status=result.status)
 
 
 def _conflict_view(application, current):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from applications.checklist import missing_items
 from applications.forms import AttachmentForm, section_forms
 from applications.models import SECTION_MODELS, SECTIONS_BY_KEY, Participant
+from applications.section_page import SectionPost, section_post
 from applications.selectors import organisations_of, participant_kind_coverage, sections_for_display
 
 from . import exports, plan, selectors, services
@@ -185,40 +186,21 @@ def plan_section(request, pk, key):
         raise Http404
     block_reason = services.edit_block_reason(transition_request)
     form, formsets = section_forms(key, application, request.POST if posted else None)
-    stale = None
-    status = 200
+    result = SectionPost(saved=False, status=200)
     if posted:
-        if block_reason:
-            messages.error(request, block_reason)
-            status = 409
-        elif form.is_valid() and all(fs.is_valid() for fs, _ in formsets):
-            try:
-                plan.plan_section_save(request=transition_request, section_key=key, form=form,
-                                       formsets=[fs for fs, _ in formsets],
-                                       expected_version=form.cleaned_data["version"], user=request.user)
-            except plan.StaleSection as error:
-                stale = error.current
-                form.data = form.data.copy()
-                form.data["version"] = str(error.current.version)
-                messages.error(request, str(error))
-                status = 409
-            except services.TransitionError as error:
-                messages.error(request, str(error))
-                status = 409
-            else:
-                messages.success(request, f"「{SECTIONS_BY_KEY[key].title}」を保存しました。")
-                next_key = request.POST.get("next_section")
-                if next_key in SECTIONS_BY_KEY:
-                    return redirect("transition:plan_section", pk=pk, key=next_key)
-                if next_key == "attachments":
-                    return redirect("transition:plan_attachments", pk=pk)
-                if next_key == "statement":
-                    return redirect("transition:statement", pk=pk)
-                return redirect("transition:plan_section", pk=pk, key=key)
-        else:
-            messages.error(request, "入力内容に誤りがあります。各項目のメッセージをご確認ください。"
-                                    "入力した内容はまだ保存されていません。")
-            status = 400
+        result = section_post(
+            request, key, form, formsets, block_reason=block_reason, refusals=services.TransitionError,
+            save=lambda **kwargs: plan.plan_section_save(request=transition_request, section_key=key, form=form,
+                                                         user=request.user, **kwargs))
+        if result.saved:
+            next_key = request.POST.get("next_section")
+            if next_key in SECTIONS_BY_KEY:
+                return redirect("transition:plan_section", pk=pk, key=next_key)
+            if next_key == "attachments":
+                return redirect("transition:plan_attachments", pk=pk)
+            if next_key == "statement":
+                return redirect("transition:statement", pk=pk)
+            return redirect("transition:plan_section", pk=pk, key=key)
     keys = [m.key for m in SECTION_MODELS]
     index = keys.index(key)
     # The page (a GET, or a refused save): the forms keep what was typed; the rest comes from the
@@ -232,14 +214,14 @@ def plan_section(request, pk, key):
         "tr": transition_request, "application": application, "section": getattr(application, key),
         "section_model": SECTIONS_BY_KEY[key], "sections": SECTION_MODELS, "form": form, "formsets": formsets,
         "read_only": bool(block_reason), "block_reason": block_reason,
-        "conflict": plan.section_view(application, key) if stale else None,
+        "conflict": plan.section_view(application, key) if result.stale else None,
         "readonly_views": [v for v in sections_for_display(application) if v.key == key],
         "next_key": keys[index + 1] if index + 1 < len(keys) else "attachments",
         "missing_by_section": {k: len(v) for k, v in by_section.items()},
         "section_missing": [item for item in missing if item.section_key == key],
         "kind_coverage": (covered, kinds) if key == "diversity" else None,
         "participant_count": len(participants),
-    }, status=status)
+    }, status=result.status)
 
 
 @login_required
