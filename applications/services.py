@@ -411,19 +411,27 @@ def attachment_add(*, application: Application, uploaded: UploadedFile, kind: st
     with transaction.atomic():
         locked = _locked(application.pk)
         _ensure_editable(locked, _now(now))
-        if locked.attachments.count() >= settings.APPLICATION_ATTACHMENTS_PER_APPLICATION:
-            raise AttachmentRefused(f"添付できるのは{settings.APPLICATION_ATTACHMENTS_PER_APPLICATION}"
-                                    "ファイルまでです。不要なファイルを削除してから追加してください。")
-        original = unicodedata.normalize("NFC", uploaded.name or "")[-255:] or "添付ファイル"
-        attachment = Attachment(application=locked, kind=kind, original_name=original,
-                                content_type=detected.mime, extension=detected.extension,
-                                size=uploaded.size, uploaded_by=user)
-        attachment.file.save("upload", uploaded, save=False)
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)  # no row, no file
-            raise
+        return attachment_store(application=locked, uploaded=uploaded, detected=detected, kind=kind, user=user)
+
+
+def attachment_store(*, application: Application, uploaded: UploadedFile, detected: filetype.Type, kind: str,
+                     user) -> Attachment:
+    """The row and the file of a checked upload (attachment_check), within the count limit. The
+    caller holds `application` locked and has checked that it may be edited (an application here,
+    a transition plan in transition.plan)."""
+    if application.attachments.count() >= settings.APPLICATION_ATTACHMENTS_PER_APPLICATION:
+        raise AttachmentRefused(f"添付できるのは{settings.APPLICATION_ATTACHMENTS_PER_APPLICATION}"
+                                "ファイルまでです。不要なファイルを削除してから追加してください。")
+    original = unicodedata.normalize("NFC", uploaded.name or "")[-255:] or "添付ファイル"
+    attachment = Attachment(application=application, kind=kind, original_name=original,
+                            content_type=detected.mime, extension=detected.extension,
+                            size=uploaded.size, uploaded_by=user)
+    attachment.file.save("upload", uploaded, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # no row, no file
+        raise
     return attachment
 
 

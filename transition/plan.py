@@ -14,14 +14,11 @@ applications app's own pages show a plan read-only; the organisation edits it on
 transition pages, which follow the transition period instead of a round's dates.
 """
 
-import unicodedata
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-
-from django.conf import settings
 
 from applications.checklist import missing_items
 from applications.models import (
@@ -38,6 +35,7 @@ from applications.services import (  # noqa: F401 - StaleSection, AttachmentRefu
     application_snapshot,
     application_transition,
     attachment_check,
+    attachment_store,
     section_write,
 )
 
@@ -199,20 +197,8 @@ def plan_attachment_add(*, request, uploaded, kind: str, user, now: datetime | N
     detected = attachment_check(uploaded)
     with transaction.atomic():
         _request, application = _editable_locked(request, now or timezone.now())
-        if application.attachments.count() >= settings.APPLICATION_ATTACHMENTS_PER_APPLICATION:
-            raise AttachmentRefused(f"添付できるのは{settings.APPLICATION_ATTACHMENTS_PER_APPLICATION}"
-                                    "ファイルまでです。不要なファイルを削除してから追加してください。")
-        original = unicodedata.normalize("NFC", uploaded.name or "")[-255:] or "添付ファイル"
-        attachment = Attachment(application=application, kind=kind, original_name=original,
-                                content_type=detected.mime, extension=detected.extension,
-                                size=uploaded.size, uploaded_by=user)
-        attachment.file.save("upload", uploaded, save=False)
-        try:
-            attachment.save()
-        except Exception:
-            attachment.file.delete(save=False)
-            raise
-    return attachment
+        return attachment_store(application=application, uploaded=uploaded, detected=detected, kind=kind,
+                                user=user)
 
 
 def plan_attachment_delete(*, request, attachment: Attachment, now: datetime | None = None) -> None:
