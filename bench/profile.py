@@ -7,43 +7,26 @@ whose draft review the benchmark opens) or `staff`. Uses the bench database (run
 """
 
 import argparse
-import os
-import secrets
 import sys
 import time
+
+from .inprocess import WHO, signed_in_client
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
-    parser.add_argument("--as", dest="who", default="anonymous",
-                        choices=["anonymous", "applicant", "reviewer", "staff", "drafter"])
+    parser.add_argument("--as", dest="who", default="anonymous", choices=WHO)
     parser.add_argument("--method", default="GET")
     parser.add_argument("--repeat", type=int, default=3, help="requests before the profiled one")
     parser.add_argument("--sql", action="store_true", help="print every query")
     args = parser.parse_args(argv)
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "labportal.settings", "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/labportal_bench"),
-        "CELERY_BROKER_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11"),
-        "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0", "BENCH_ENDPOINTS": "1", "STATIC_MANIFEST": "0", "LOG_LEVEL": "WARNING",
-    })
-    import django
-
-    django.setup()
+    client = signed_in_client(args.who)
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from .run import Fixtures, delete_sessions
+    from .run import delete_sessions
 
-    fixtures = Fixtures()
-    user_id = {"anonymous": None, "applicant": fixtures.reviewed[1], "reviewer": fixtures.reviewer_id,
-               "staff": fixtures.staff.pk, "drafter": fixtures.drafts[0][1]}[args.who]
-    client = Client(HTTP_HOST="127.0.0.1")
-    if user_id is not None:
-        client.cookies["sessionid"] = fixtures.sessions[user_id]
     try:
         for _ in range(args.repeat):
             client.generic(args.method, args.path)
