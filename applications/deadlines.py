@@ -156,12 +156,10 @@ def start_review(now: datetime) -> int:
 
 
 def register():
-    """Hook into labportal's clock and round handlers (no-op if the clock is not installed)."""
-    try:
-        from labportal import clock
-        from labportal.deadlines import round_hooks
-    except ImportError:  # the clock of issue 3 not yet present
-        return
+    """Hook into labportal's clock and round handlers (called from the app's ready())."""
+    from labportal import clock
+    from labportal.deadlines import round_hooks
+
     round_hooks.reminder_recipients = draft_holders_by_round
     round_hooks.application_counts = submitted_counts_by_round
     clock.register(REVISION_REMINDER, remind_revisions, due=revisions_to_remind)

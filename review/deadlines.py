@@ -164,10 +164,8 @@ def notify_overdue(now: datetime) -> int:
 
 
 def register():
-    """Hook the handlers into labportal's clock (no-op if the clock is not installed)."""
-    try:
-        from labportal import clock
-    except ImportError:
-        return
+    """Hook the handlers into labportal's clock (called from the app's ready())."""
+    from labportal import clock
+
     clock.register(REMINDER, remind_reviewers, due=reviews_to_remind)
     clock.register(OVERDUE, notify_overdue, due=reviews_newly_overdue)
