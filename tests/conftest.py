@@ -65,7 +65,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
+    return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo",
+            "viewport": {"width": 1280, "height": 900}}
 
 
 @pytest.fixture(scope="session")
