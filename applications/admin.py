@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from labportal.models import Bureau, Prefecture, Region, SelectionRound
+from labportal.reference_admin import DeleteRefusedMixin, RetirableAdmin
 from labportal.security import AccessRefused
 
 from . import exports, services
@@ -82,11 +83,43 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(DeleteRefusedMixin, admin.ModelAdmin):
+    """An accepted invitation is the record of how a member joined: never deleted. A pending one
+    may be withdrawn (取り消し), one by one or by the action, through the service."""
+
     list_display = ["email", "organisation", "invited_by", "created_at", "accepted_at"]
     list_select_related = ["organisation", "invited_by"]
     search_fields = ["email", "organisation__name"]
     readonly_fields = ["organisation", "email", "invited_by", "accepted_at", "accepted_by"]
+    actions = ["revoke"]
+
+    def delete_refusal(self, invitation):
+        return f"「{invitation.email}」への招待は受諾済みのため削除できません（メンバーになった記録として残します）。"
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.accepted_at is None)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would delete accepted ones too: see 取り消す
+        return actions
+
+    def delete_model(self, request, obj):
+        services.invitation_revoke(invitation=obj, by=request.user)
+
+    @admin.action(description="選択した未受諾の招待を取り消す（受諾済みの招待は残します）", permissions=["delete"])
+    def revoke(self, request, queryset):
+        revoked, kept = 0, 0
+        for invitation in queryset:
+            try:
+                services.invitation_revoke(invitation=invitation, by=request.user)
+                revoked += 1
+            except services.ApplicationError:
+                kept += 1
+        self.message_user(request, f"{revoked}件の招待を取り消しました。", messages.SUCCESS)
+        if kept:
+            self.message_user(request, f"{kept}件は受諾済みのため取り消していません（記録として残します）。",
+                              messages.WARNING)
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -381,16 +414,16 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(RetirableAdmin):
     list_display = ["numeral", "name", "code"]
 
 
 @admin.register(Quadrant)
-class QuadrantAdmin(admin.ModelAdmin):
+class QuadrantAdmin(RetirableAdmin):
     list_display = ["numeral", "name", "initiative", "order"]
     list_select_related = ["initiative"]
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(RetirableAdmin):
     list_display = ["name", "stage", "order", "code"]

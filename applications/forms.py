@@ -137,7 +137,7 @@ class PortalFormMixin(InputMixin):
 
 def _check_phone(value):
     if value and (not normalise.PHONE.match(value) or len(value.replace("-", "")) not in (10, 11)):
-        raise ValidationError("電話番号は「011-211-2111」のように、市外局番から数字（10桁または11桁）で"
+        raise ValidationError("電話番号は「000-0000-0000」のように、市外局番から数字（10桁または11桁）で"
                               "入力してください。")
     return value
 
@@ -160,6 +160,21 @@ def region_field(**kwargs):
         widget=forms.SelectMultiple(attrs={"size": 8}),
         error_messages={"invalid_choice": "選べない地域が含まれています。一覧から選んでください。"},
         **kwargs)
+
+
+def offer_active_choices(form) -> None:
+    """Reference data that staff retired (regions, initiatives, quadrants, activities) is not
+    offered to a new choice; what the record already chose stays offered (and checked), so an
+    older draft keeps it when saved and a submitted application still shows it."""
+    instance = getattr(form, "instance", None)
+    for name, field in form.fields.items():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None or not hasattr(queryset, "offered_with"):
+            continue
+        chosen = []
+        if instance is not None and instance.pk and name in {f.name for f in instance._meta.many_to_many}:
+            chosen = getattr(instance, name).values("pk")
+        field.queryset = queryset.offered_with(chosen)
 
 
 # --- Sections ---------------------------------------------------------------------------------
@@ -348,11 +363,19 @@ class TableFormSet(forms.BaseInlineFormSet):
                                                   widget=field.widget)
 
 
-_formset_options = {"extra": 1, "can_delete": True, "formset": TableFormSet}
-KpiFormSet = inlineformset_factory(Application, Kpi, form=KpiForm, **_formset_options)
-RoadmapFormSet = inlineformset_factory(Application, RoadmapItem, form=RoadmapForm, **_formset_options)
-ParticipantFormSet = inlineformset_factory(Application, Participant, form=ParticipantForm,
-                                           **_formset_options)
+# The most rows each table holds (its form and its Excel/CSV exports are laid out for these).
+TABLE_ROWS_MAX = {Kpi: 30, RoadmapItem: 15, Participant: 100}
+
+
+def _table_formset(model, form):
+    rows = TABLE_ROWS_MAX[model]
+    return inlineformset_factory(Application, model, form=form, formset=TableFormSet, extra=1, can_delete=True,
+                                 max_num=rows, absolute_max=rows, validate_max=True)
+
+
+KpiFormSet = _table_formset(Kpi, KpiForm)
+RoadmapFormSet = _table_formset(RoadmapItem, RoadmapForm)
+ParticipantFormSet = _table_formset(Participant, ParticipantForm)
 
 # section key → (form, [(formset class, prefix, title, related name)])
 SECTION_FORMS = {

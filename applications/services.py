@@ -273,6 +273,19 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
     return membership
 
 
+def invitation_revoke(*, invitation: Invitation, by) -> None:
+    """Withdraw an invitation nobody has accepted yet (its link stops working). An accepted one
+    is the record of how a member joined and is never deleted."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise ApplicationError(f"「{invitation.email}」への招待は受諾済みのため取り消せません"
+                                   "（メンバーになった記録として残します）。")
+        invitation.delete()
+    logger.info("invitation %s to organisation %s revoked by %s", invitation.pk, invitation.organisation_id,
+                getattr(by, "pk", None))
+
+
 # --- Drafting ---------------------------------------------------------------------------------
 
 def application_create(*, organisation: Organisation, selection_round: SelectionRound, user,

@@ -26,6 +26,7 @@ from .models import (
     SelectionRound,
     User,
 )
+from .reference_admin import DeleteRefusedMixin, NeverDeletedAdmin, RetirableAdmin
 
 
 def view_on_site(request, content_type_id, object_id):
@@ -63,16 +64,17 @@ class PrefectureInline(admin.TabularInline):
     model = Prefecture
     extra = 0
     fields = ["code", "name"]
+    can_delete = False  # the register: prefectures are never deleted
 
 
 @admin.register(Bureau)
-class BureauAdmin(admin.ModelAdmin):
+class BureauAdmin(NeverDeletedAdmin):
     list_display = ["name", "short_name", "order"]
     inlines = [PrefectureInline]
 
 
 @admin.register(Prefecture)
-class PrefectureAdmin(admin.ModelAdmin):
+class PrefectureAdmin(NeverDeletedAdmin):
     list_display = ["code", "name", "bureau"]
     list_filter = ["bureau"]
     search_fields = ["name", "code"]
@@ -80,7 +82,7 @@ class PrefectureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(RetirableAdmin):
     list_display = ["name", "kind", "prefecture", "local_government_code"]
     list_filter = ["kind", "prefecture__bureau", "prefecture"]
     search_fields = ["name", "name_kana", "local_government_code"]
@@ -89,12 +91,12 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(NeverDeletedAdmin):
     list_display = ["name", "short_name", "code"]
 
 
 @admin.register(SelectionRound)
-class SelectionRoundAdmin(admin.ModelAdmin):
+class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
     """Dates are edited here; the state moves only by the clock or these actions (公表 is done
     from the round's review settings), so that every move follows ROUND_TRANSITIONS."""
 
@@ -119,6 +121,20 @@ class SelectionRoundAdmin(admin.ModelAdmin):
                           + (f"（{skipped}件は「{SelectionRound.State(from_state).label}」でないため変更していません）"
                              if skipped else ""), messages.SUCCESS if moved else messages.WARNING)
 
+    def has_delete_permission(self, request, obj=None):
+        # Only a round made by mistake: still 準備中 and nothing (application, lab, review
+        # settings, transition policy) refers to it; any other is kept for the record.
+        if obj is not None and (obj.state != SelectionRound.State.PREPARING or obj.applications.exists()
+                                or obj.labs.exists() or obj.transition_policies.exists()
+                                or hasattr(obj, "review_settings")):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, where the page above allows it
+        return actions
+
     @admin.action(description="選択した公募回の公募を今すぐ開始する（準備中 → 公募中）")
     def open_now(self, request, queryset):
         self._move(request, queryset, SelectionRound.State.PREPARING, SelectionRound.State.OPEN)
@@ -133,7 +149,7 @@ class SelectionRoundAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lab)
-class LabAdmin(admin.ModelAdmin):
+class LabAdmin(NeverDeletedAdmin):
     list_display = ["name", "programme", "kind", "prefecture", "bureau", "selection_round",
                     "selected_on", "status"]
     list_filter = ["programme", "status", "region__kind", "region__prefecture__bureau",

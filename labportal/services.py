@@ -588,3 +588,27 @@ def login_lock_release(*, attempts, by, request=None) -> int:
             attempt.delete()
             released += 1
     return released
+
+
+# --- Reference data: retired, never deleted (issue 15) ----------------------------------------
+
+def reference_retire(*, items: Iterable[models.Model], by) -> int:
+    """Retire regions, initiatives, quadrants or activities (anything with `retired_at`): new
+    applications no longer see them among their choices; applications, scores and decisions that
+    chose them keep them and show them. Nothing is deleted. Returns how many were retired now
+    (those already retired are left as they were)."""
+    now = timezone.now()
+    retired = 0
+    for item in items:
+        retired += type(item).objects.filter(pk=item.pk, retired_at__isnull=True).update(retired_at=now)
+        logger.info("%s %s (%s) retired by %s", type(item).__name__, item.pk, item, getattr(by, "pk", None))
+    return retired
+
+
+def reference_reinstate(*, items: Iterable[models.Model], by) -> int:
+    """Offer retired reference data to new applications again. Returns how many came back."""
+    reinstated = 0
+    for item in items:
+        reinstated += type(item).objects.filter(pk=item.pk, retired_at__isnull=False).update(retired_at=None)
+        logger.info("%s %s (%s) reinstated by %s", type(item).__name__, item.pk, item, getattr(by, "pk", None))
+    return reinstated

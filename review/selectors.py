@@ -45,6 +45,7 @@ from .models import (
     Criterion,
     Decision,
     Review,
+    ReviewExclusion,
     RoundReviewSettings,
     Score,
 )
@@ -326,10 +327,23 @@ def _population_sd(mean_sq, mean):
     return Sqrt(Greatest(ExpressionWrapper(mean_sq - mean * mean, output_field=FloatField()), Value(0.0)))
 
 
+def excluded_review_ids() -> QuerySet:
+    """Reviews taken out of the ranking for a conflict declared after scoring (a subquery)."""
+    return ReviewExclusion.objects.filter(lifted_at__isnull=True).values("review_id")
+
+
+def review_exclusions(selection_round: SelectionRound) -> list[ReviewExclusion]:
+    """The round's records of reviews left out of the ranking (and put back), newest first."""
+    return list(ReviewExclusion.objects.filter(review__application__selection_round=selection_round)
+                .select_related("review__application", "review__reviewer", "excluded_by", "lifted_by")
+                .order_by("-excluded_at", "-pk"))
+
+
 def _submitted_scores(selection_round: SelectionRound) -> QuerySet[Score]:
     return Score.objects.filter(review__application__selection_round=selection_round,
                                 review__application__state__in=RANKED_STATES,
-                                review__state=Review.State.SUBMITTED, value__isnull=False)
+                                review__state=Review.State.SUBMITTED, value__isnull=False) \
+        .exclude(review_id__in=excluded_review_ids())
 
 
 def _tuples(queryset: QuerySet) -> list[tuple]:
@@ -406,6 +420,7 @@ def review_totals(selection_round: SelectionRound) -> list[dict]:
     rows = _tuples(
         Review.objects.filter(application__selection_round=selection_round,
                               application__state__in=RANKED_STATES, state=Review.State.SUBMITTED)
+        .exclude(pk__in=excluded_review_ids())
         .values("pk", "application_id", "reviewer_id", "reviewer__last_name", "reviewer__first_name",
                 "reviewer__email")
         .annotate(
@@ -491,6 +506,7 @@ class Ranking:
     rows: list[RankingRow]
     reviewers: list[ReviewerStats] = field(default_factory=list)
     review_rows: list[dict] = field(default_factory=list)
+    exclusions: list[ReviewExclusion] = field(default_factory=list)  # left out for a conflict, with who and why
 
     @property
     def by_z_score(self) -> list[RankingRow]:
@@ -513,7 +529,8 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
     """Every application of the round that is in review or decided, with its statistics, ranked
     by 総合点 (weighted total + bonus) and by the mean z-score of its reviews. A fixed number of
     queries: settings (unless given), criteria, applications, criterion statistics (with the
-    medians on PostgreSQL; elsewhere one query more for them), review totals."""
+    medians on PostgreSQL; elsewhere one query more for them), review totals, and the records of
+    reviews left out for a conflict declared after scoring (their scores count nowhere)."""
     settings_ = settings_ or round_settings(selection_round)
     criteria = criteria_of(settings_.criteria_set) if settings_ else []
     applications = list(ranked_applications(selection_round))
@@ -569,7 +586,8 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
     _rank(rows, key=lambda r: r.z_score, attribute="z_rank")
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.receipt_seq or 0, r.application.pk))
     return Ranking(selection_round, settings_, criteria, rows,
-                   sorted(reviewer_stats.values(), key=lambda s: s.reviewer_id), reviews)
+                   sorted(reviewer_stats.values(), key=lambda s: s.reviewer_id), reviews,
+                   review_exclusions(selection_round))
 
 
 def _rank(rows: list[RankingRow], *, key, attribute: str) -> None:

@@ -31,6 +31,7 @@ from .models import (
     Decision,
     Hearing,
     Review,
+    ReviewExclusion,
     RoundReviewSettings,
     Score,
 )
@@ -432,7 +433,9 @@ def conflict_declare(*, reviewer, by, region: Region | None = None, organisation
                      reason: str = "") -> tuple[ConflictOfInterest, list[Review]]:
     """Record that `reviewer` must not review `region` (a prefecture covers its regions) or
     `organisation`. Their open reviews that now conflict are withdrawn (辞退) and flagged for
-    reassignment; submitted ones are left for staff to judge. Returns (conflict, withdrawn)."""
+    reassignment; their submitted ones in rounds not yet announced are taken out of the ranking
+    with a record (ReviewExclusion: who, when, why), their scores kept. Returns (conflict,
+    withdrawn)."""
     if (region is None) == (organisation is None):
         raise ReviewError("地域か申請主体のどちらか一方を指定してください。")
     with transaction.atomic():
@@ -450,8 +453,57 @@ def conflict_declare(*, reviewer, by, region: Region | None = None, organisation
             if why and review.application.selection_round.state != RoundState.ANNOUNCED:
                 withdrawn.append(review_transition(review=review, to_state=State.RECUSED, actor=actor, by=by,
                                                    reason=f"利害関係の申告（{why}）"))
+        _exclude_scored_reviews(conflict=conflict, reviewer=reviewer, by=by)
         _mail_staff_recused(withdrawn)
     return conflict, withdrawn
+
+
+def _exclude_scored_reviews(*, conflict: ConflictOfInterest, reviewer, by) -> list[ReviewExclusion]:
+    """The reviewer's submitted reviews that `conflict` now covers, in rounds not yet announced,
+    leave the ranking with a record; an announced round's decisions were taken on its scores and
+    stay as they are."""
+    submitted = list(Review.objects.filter(reviewer=reviewer, state=State.SUBMITTED)
+                     .exclude(application__selection_round__state=RoundState.ANNOUNCED)
+                     .exclude(pk__in=ReviewExclusion.objects.filter(lifted_at__isnull=True).values("review_id")))
+    hits = selectors.conflicts_between([reviewer.pk], [r.application_id for r in submitted])
+    excluded = []
+    for review in submitted:
+        why = hits.get((reviewer.pk, review.application_id))
+        if why:
+            excluded.append(ReviewExclusion.objects.create(
+                review=review, conflict=conflict, excluded_by=by,
+                reason=f"採点後に申告された利害関係（{why}）"))
+    if excluded:
+        logger.info("reviews %s excluded from the ranking for conflict %s by %s",
+                    [e.review_id for e in excluded], conflict.pk, getattr(by, "pk", None))
+    return excluded
+
+
+def review_exclusion_lift(*, exclusion: ReviewExclusion, by, reason: str) -> ReviewExclusion:
+    """Put an excluded review back into the ranking (e.g. the conflict was declared by mistake),
+    with who, when and why on the same record; refused after the round's announcement."""
+    if not reason.strip():
+        raise ReviewError("集計に戻す理由を入力してください。")
+    with transaction.atomic():
+        exclusion = ReviewExclusion.objects.select_for_update(of=("self",)).select_related(
+            "review__application__selection_round").get(pk=exclusion.pk)
+        if exclusion.lifted_at is not None:
+            raise ReviewError("この審査は既に集計に戻しています。")
+        _round_open_for_review(exclusion.review.application.selection_round)
+        exclusion.lifted_at, exclusion.lifted_by, exclusion.lift_reason = timezone.now(), by, reason.strip()
+        exclusion.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+    return exclusion
+
+
+def conflict_delete(*, conflict: ConflictOfInterest, by) -> None:
+    """Delete a conflict declared by mistake. Refused once it took scores out of a ranking: the
+    record stays, and the scores come back only by review_exclusion_lift, with a reason."""
+    with transaction.atomic():
+        if conflict.exclusions.exists():
+            raise ReviewError("この利害関係により集計から除外した審査があるため削除できません。"
+                              "評点を集計に戻す場合は「集計から除外した審査」で理由を記録して戻してください。")
+        conflict._history_user = by
+        conflict.delete()
 
 
 # --- Scoring ----------------------------------------------------------------------------------

@@ -4,10 +4,13 @@ on the staff page of a request (one click from the list), claims by the actions 
 change goes through transition.services."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+
+from labportal.reference_admin import DeleteRefusedMixin
 
 from . import services
 from .forms import TransitionPolicyForm
@@ -15,24 +18,85 @@ from .models import TransitionClaim, TransitionEvent, TransitionPolicy, Transiti
 
 
 @admin.register(TransitionPolicy)
-class TransitionPolicyAdmin(SimpleHistoryAdmin):
+class TransitionPolicyAdmin(DeleteRefusedMixin, SimpleHistoryAdmin):
+    """Policies are versions: one that has taken effect or that a request was filed under is shown
+    read-only and never deleted; 「新しい版を作成」 opens the form pre-filled with its values, and
+    saving it (with the reason, from a date not in the past) adds the next version."""
+
     form = TransitionPolicyForm
-    list_display = ["name", "effective_from", "in_force", "period", "procedure", "end_state", "offsets"]
-    list_select_related = ["plan_round__programme"]
+    list_display = ["name", "effective_from", "in_force", "period", "procedure", "end_state", "offsets",
+                    "created_by"]
+    list_select_related = ["plan_round__programme", "created_by"]
     history_list_display = ["procedure", "end_state", "period_starts_on", "period_ends_on"]
+    actions = ["new_version"]
     fieldsets = (
         (None, {"fields": ("name", "effective_from", "notes")}),
         ("移行期間", {"fields": ("has_transition_period", "iot_call_stops_on", "dx_call_opens_on",
                                 "period_starts_on", "period_ends_on", "confirm_unusual_length")}),
         ("手続きと終了後の扱い", {"fields": ("procedure", "end_state", "plan_round")}),
         ("リマインド", {"fields": ("reminder_offsets_days",)}),
+        ("版の記録", {"fields": ("change_reason",)}),
     )
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets = [(None, {"fields": ("version_status",)}), *fieldsets[:-1],
+                         ("版の記録", {"fields": ("change_reason", "supersedes", "created_by", "created_at")})]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:
+            return ["version_status", "supersedes", "created_by", "created_at"]
+        return []
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.is_locked())
+
+    def revert_disabled(self, request, obj=None):
+        return True  # a revert would rewrite a version; a change is a new version
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.is_locked())
+
+    def delete_refusal(self, policy):
+        return services.POLICY_LOCKED
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, where the page allows it (not yet in effect)
+        return actions
+
+    def delete_model(self, request, obj):
+        services.policy_delete(policy=obj, by=request.user)
+
+    @admin.display(description="この版について")
+    def version_status(self, policy):
+        url = reverse("admin:transition_transitionpolicy_add") + f"?source={policy.pk}"
+        if policy.is_locked():
+            state = "適用が始まっている（または移行申請が参照している）ため、変更・削除はできません。"
+        else:
+            state = "まだ適用されていないため、適用開始日時までは変更・削除できます。"
+        return format_html('{} <a class="button" href="{}">新しい版を作成</a>', state, url)
+
+    @admin.action(description="選択した方針をもとに新しい版を作成する（1件を選んでください）")
+    def new_version(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "新しい版のもとにする方針を1件だけ選んでください。", messages.ERROR)
+            return None
+        return HttpResponseRedirect(reverse("admin:transition_transitionpolicy_add")
+                                    + f"?source={queryset.get().pk}")
+
     def get_changeform_initial_data(self, request):
-        """A new policy starts as a copy of the one in force, applied from now: a change made
-        during the period is a new row, and the old answer stays on record."""
+        """A new policy starts as a copy of the one in force (or of the version chosen with
+        「新しい版を作成」, ?source=), applied from now: a change made during the period is a
+        new row, and the old answer stays on record."""
         initial = super().get_changeform_initial_data(request)
-        current = TransitionPolicy.objects.in_force()
+        initial.pop("source", None)
+        source = request.GET.get("source", "")
+        current = TransitionPolicy.objects.filter(pk=int(source)).first() if source.isdigit() and \
+            len(source) < 19 else None
+        current = current or TransitionPolicy.objects.in_force()
         if current is not None:
             for name in ("has_transition_period", "iot_call_stops_on", "dx_call_opens_on", "period_starts_on",
                          "period_ends_on", "procedure", "end_state", "plan_round", "reminder_offsets_days"):
@@ -43,6 +107,9 @@ class TransitionPolicyAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         services.policy_save(policy=obj, by=request.user)
+        if not change and obj.supersedes_id:
+            self.message_user(request, f"新しい版を作成しました。{timezone.localtime(obj.effective_from):%Y年%m月%d日 %H:%M}"
+                                       "から適用します。前の版はそのまま記録に残ります。", messages.SUCCESS)
 
     @admin.display(description="現在適用中", boolean=True)
     def in_force(self, policy):

@@ -55,7 +55,8 @@ class TransitionPolicyForm(InputMixin, forms.ModelForm):
         model = TransitionPolicy
         fields = ["name", "effective_from", "has_transition_period", "iot_call_stops_on", "dx_call_opens_on",
                   "period_starts_on", "period_ends_on", "procedure", "end_state", "reminder_offsets_days",
-                  "confirm_unusual_length", "plan_round", "notes"]
+                  "confirm_unusual_length", "plan_round", "notes", "change_reason"]
+        widgets = {"change_reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,6 +76,14 @@ class TransitionPolicyForm(InputMixin, forms.ModelForm):
                 self.add_error("confirm_unusual_length", ValidationError(
                     f"移行期間が約{years:.1f}年です。1〜5年の範囲外の期間にする場合は、"
                     "確認のチェックを入れてから保存してください。", code="unusual_length"))
+        if self.instance.pk is None:
+            from .services import policy_version_errors
+
+            probe = TransitionPolicy(effective_from=cleaned.get("effective_from"),
+                                     change_reason=cleaned.get("change_reason", ""))
+            for name, message in policy_version_errors(probe).items():
+                if name not in self.errors:
+                    self.add_error(name, message)
         return cleaned
 
 

@@ -4,7 +4,9 @@ The study group left three questions open (domain.md §5): whether there is a tr
 and whether IoT labs coexist after it, how long it lasts, and the procedure. They are answered by
 a TransitionPolicy row, never by code. Policies are kept: the one in force at a moment is the one
 with the latest `effective_from` not after it, so a change made during the period applies from
-then on and the old answer stays on record (and every edit is in the history).
+then on and the old answer stays on record. A policy that has taken effect or that a request was
+filed under is never edited or deleted: a change is a new version (a new row with who, when, why
+and from when, `supersedes` the one it replaces).
 
 A TransitionRequest exists for every IoT lab of the register from the start (未着手). Its state
 changes only through transition.services.request_transition, which checks the table of allowed
@@ -97,6 +99,13 @@ class TransitionPolicy(models.Model):
                   "再選定のための審査では、この公募回で審査員が採点します。移行したDXラボはこの公募回の"
                   "ラボとして台帳に載ります。")
     notes = models.TextField("備考", blank=True)
+    change_reason = models.TextField(
+        "変更の理由", blank=True,
+        help_text="前の版から何を、なぜ変えるのか。記録として残り、後から変更できません。")
+    supersedes = models.ForeignKey("self", verbose_name="前の版", null=True, blank=True, editable=False,
+                                   on_delete=models.PROTECT, related_name="superseded_by")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成者", null=True, blank=True,
+                                   editable=False, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
 
     history = HistoricalRecords(verbose_name="移行方針の変更履歴")
@@ -155,6 +164,14 @@ class TransitionPolicy(models.Model):
         last_day = self.period_ends_on + datetime.timedelta(days=1)
         return (add_years(self.period_starts_on, MIN_PERIOD_YEARS) <= last_day
                 <= add_years(self.period_starts_on, MAX_PERIOD_YEARS))
+
+    def is_locked(self, moment=None) -> bool:
+        """A policy that has taken effect (in force, or superseded) or that a request was filed
+        under is never rewritten or deleted: a change is a new version (services.policy_save)."""
+        moment = moment or timezone.now()
+        if self.pk is None:
+            return False
+        return self.effective_from <= moment or TransitionRequest.objects.filter(policy_id=self.pk).exists()
 
     def clean(self):
         errors = {}

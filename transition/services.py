@@ -9,7 +9,7 @@ as it is) when they refuse.
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -536,13 +536,63 @@ def reminder_context(policy: TransitionPolicy | None, now: datetime) -> dict:
 
 # --- The policy -----------------------------------------------------------------------------------
 
+class PolicyLocked(TransitionError):
+    pass
+
+
+POLICY_LOCKED = ("この移行方針は既に適用が始まっているか、移行申請が提出時の方針として参照しているため、"
+                 "変更も削除もできません。変える場合は「新しい版を作成」で、変更後の方針を新しい版として"
+                 "登録してください（この版はそのまま記録に残ります）。")
+
+
+def policy_version_errors(policy: TransitionPolicy, now: datetime | None = None) -> dict[str, str]:
+    """What a new version of the policy must have, by field: the reason for the change and a
+    start that is not in the past (a version never changes what was in force before it was made;
+    an hour's grace covers the time the form was open). The first policy needs neither."""
+    now = now or timezone.now()
+    if policy.pk is not None or not TransitionPolicy.objects.exists():
+        return {}
+    errors = {}
+    if not (policy.change_reason or "").strip():
+        errors["change_reason"] = "変更の理由を入力してください（新しい版の記録として残ります）。"
+    if policy.effective_from and policy.effective_from < now - timedelta(hours=1):
+        errors["effective_from"] = ("新しい版の適用開始日時は現在以降にしてください"
+                                    "（過去にさかのぼって方針を変えることはできません）。")
+    return errors
+
+
+def policy_delete(*, policy: TransitionPolicy, by) -> None:
+    """Delete a policy made by mistake: only one that has not taken effect and that no request
+    was filed under."""
+    with transaction.atomic():
+        policy = TransitionPolicy.objects.select_for_update().get(pk=policy.pk)
+        if policy.is_locked():
+            raise PolicyLocked(POLICY_LOCKED)
+        policy._history_user = by
+        policy.delete()
+
+
 def policy_save(*, policy: TransitionPolicy, by=None) -> TransitionPolicy:
     """Save a policy (staff, in the admin); its history records who changed what.
+
+    A policy that has taken effect (in force or superseded) or that a request was filed under is
+    never rewritten (PolicyLocked): a change is a new row, a new version, with who made it, why
+    (`change_reason`), from when (`effective_from`) and the version it replaces (`supersedes`:
+    the one in force, else the latest). Only a version not yet in effect and unused may be edited.
 
     A policy with a transition period and no round for the plans gets one: a DX round of its
     own, created 審査中 without dates, so it never takes ordinary applications and the clock's
     round handlers leave it alone."""
     with transaction.atomic():
+        if policy.pk is not None:
+            current = TransitionPolicy.objects.select_for_update().get(pk=policy.pk)
+            if current.is_locked():
+                raise PolicyLocked(POLICY_LOCKED)
+        else:
+            policy.created_by = by
+            if policy.supersedes_id is None:
+                policy.supersedes = (TransitionPolicy.objects.in_force()
+                                     or TransitionPolicy.objects.order_by("-effective_from", "-pk").first())
         if policy.has_transition_period and policy.plan_round_id is None:
             policy.plan_round = plan_round_ensure()
         policy._history_user = by

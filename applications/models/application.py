@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 
 from labportal.models import SelectionRound
+from labportal.models.register import RETIRED_AT, ReferenceQuerySet
 
 from .organisations import Organisation
 
@@ -67,6 +68,9 @@ class Initiative(models.Model):
     code = models.CharField("コード", max_length=5, unique=True)
     numeral = models.CharField("番号", max_length=2)
     name = models.CharField("名称", max_length=200)
+    retired_at = RETIRED_AT()
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "対象となる取組"
@@ -86,6 +90,9 @@ class Quadrant(models.Model):
     initiative = models.ForeignKey(Initiative, verbose_name="対応する取組", on_delete=models.PROTECT,
                                    related_name="quadrants")
     order = models.PositiveSmallIntegerField("表示順", default=0)
+    retired_at = RETIRED_AT()
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "象限"
@@ -103,6 +110,9 @@ class Activity(models.Model):
     name = models.CharField("名称", max_length=50)
     stage = models.CharField("段階", max_length=20, blank=True)
     order = models.PositiveSmallIntegerField("表示順", default=0)
+    retired_at = RETIRED_AT()
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "取組内容"

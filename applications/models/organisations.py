@@ -27,7 +27,8 @@ class Organisation(models.Model):
     name = models.CharField("団体名", max_length=200)
     name_kana = models.CharField("団体名（フリガナ）", max_length=400, blank=True)
     kind = models.CharField("種別", max_length=20, choices=Kind.choices)
-    regions = models.ManyToManyField(Region, verbose_name="対象地域", related_name="organisations")
+    regions = models.ManyToManyField(Region, verbose_name="対象地域", related_name="organisations",
+                                     through="OrganisationRegion")
     department = models.CharField("担当部署", max_length=200, blank=True)
     address = models.CharField("所在地", max_length=300, blank=True)
     phone = models.CharField("電話番号", max_length=20, blank=True)
@@ -48,6 +49,22 @@ class Organisation(models.Model):
     @property
     def needs_consent_letter(self) -> bool:
         return self.kind != self.Kind.MUNICIPALITY
+
+
+class OrganisationRegion(models.Model):
+    """A region an organisation covers: PROTECT, so a region in use is retired, never deleted
+    (the rows of Django's automatic table, same name and columns)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, verbose_name="対象地域", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "applications_organisation_regions"
+        unique_together = [("organisation", "region")]
+        verbose_name = verbose_name_plural = "申請主体の対象地域"
+
+    def __str__(self):
+        return str(self.region)
 
 
 class Membership(models.Model):

@@ -48,7 +48,8 @@ class BasicInfoSection(Section):
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="basic")
     lab_name = models.CharField("ラボの名称", max_length=100, blank=True,
                                 help_text="例: 札幌市地域DX推進ラボ")
-    regions = models.ManyToManyField(Region, verbose_name="対象地域", blank=True, related_name="+")
+    regions = models.ManyToManyField(Region, verbose_name="対象地域", blank=True, related_name="+",
+                                     through="BasicInfoRegion")
     implementing_body = models.CharField("実施主体の名称", max_length=200, blank=True)
     implementing_body_members = _text("実施主体の構成", SHORT_TEXT,
                                       help_text="構成する自治体・団体・企業等と、それぞれの役割を記入してください。")
@@ -85,7 +86,7 @@ class RegionalitySection(Section):
     regional_issues = _text("解決を目指す地域課題")
     target_industries = _text("対象とする産業", SHORT_TEXT)
     initiatives = models.ManyToManyField(Initiative, verbose_name="該当する取組", blank=True,
-                                         related_name="+")
+                                         related_name="+", through="RegionalityInitiative")
 
     class Meta:
         verbose_name = "地域性"
@@ -97,8 +98,9 @@ class InnovationSection(Section):
 
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="innovation")
     quadrants = models.ManyToManyField(Quadrant, verbose_name="取組が該当する象限", blank=True,
-                                       related_name="+")
-    activities = models.ManyToManyField(Activity, verbose_name="実施する取組", blank=True, related_name="+")
+                                       related_name="+", through="InnovationQuadrant")
+    activities = models.ManyToManyField(Activity, verbose_name="実施する取組", blank=True, related_name="+",
+                                        through="InnovationActivity")
     activities_other = models.CharField("その他の取組", max_length=500, blank=True,
                                         help_text="一覧にない取組があれば記入してください。")
     activity_plan = _text("取組の内容と計画")
@@ -147,6 +149,66 @@ class OtherSection(Section):
     class Meta:
         verbose_name = "その他"
         verbose_name_plural = "その他"
+
+
+# --- What a section chose from the reference data ------------------------------------------
+# Explicit through models (they took over the rows of Django's automatic tables, same names and
+# columns): a choice points at its region, initiative, quadrant or activity with PROTECT, so
+# reference data that an application chose can never be deleted (a cascade would silently
+# remove it from submitted and selected applications); it is retired instead (retired_at).
+
+class _Choice(models.Model):
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return str(getattr(self, self.choice_field))
+
+
+class BasicInfoRegion(_Choice):
+    choice_field = "region"
+    basicinfosection = models.ForeignKey(BasicInfoSection, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, verbose_name="対象地域", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "applications_basicinfosection_regions"
+        unique_together = [("basicinfosection", "region")]
+        verbose_name = verbose_name_plural = "申請の対象地域"
+
+
+class RegionalityInitiative(_Choice):
+    choice_field = "initiative"
+    regionalitysection = models.ForeignKey(RegionalitySection, on_delete=models.CASCADE, related_name="+")
+    initiative = models.ForeignKey(Initiative, verbose_name="該当する取組", on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        db_table = "applications_regionalitysection_initiatives"
+        unique_together = [("regionalitysection", "initiative")]
+        verbose_name = verbose_name_plural = "申請が該当する取組"
+
+
+class InnovationQuadrant(_Choice):
+    choice_field = "quadrant"
+    innovationsection = models.ForeignKey(InnovationSection, on_delete=models.CASCADE, related_name="+")
+    quadrant = models.ForeignKey(Quadrant, verbose_name="象限", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "applications_innovationsection_quadrants"
+        unique_together = [("innovationsection", "quadrant")]
+        verbose_name = verbose_name_plural = "申請が該当する象限"
+
+
+class InnovationActivity(_Choice):
+    choice_field = "activity"
+    innovationsection = models.ForeignKey(InnovationSection, on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, verbose_name="実施する取組", on_delete=models.PROTECT,
+                                 related_name="+")
+
+    class Meta:
+        db_table = "applications_innovationsection_activities"
+        unique_together = [("innovationsection", "activity")]
+        verbose_name = verbose_name_plural = "申請が実施する取組"
 
 
 # In the order the applicant fills them and the reviewer reads them.

@@ -10,12 +10,13 @@ from .register import (
     Prefecture,
     Programme,
     Region,
+    RegionMember,
     SelectionRound,
     validate_local_government_code,
 )
 
 __all__ = [
-    "Bureau", "Lab", "Prefecture", "Programme", "Region", "Role", "SelectionRound", "User",
+    "Bureau", "Lab", "Prefecture", "Programme", "Region", "RegionMember", "Role", "SelectionRound", "User",
     "UserManager", "validate_local_government_code",
     "ClockEvent", "ClockLock", "OutboxMail", "LoginLock", "SecurityEvent",
 ]

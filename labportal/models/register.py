@@ -9,6 +9,27 @@ from django.utils import timezone
 from ..seed_data import local_government_check_digit
 
 
+class ReferenceQuerySet(models.QuerySet):
+    """Reference data that applications choose from (regions, initiatives, quadrants, activities)."""
+
+    def active(self):
+        """What a new application may choose: everything not retired."""
+        return self.filter(retired_at__isnull=True)
+
+    def offered_with(self, chosen_ids):
+        """The choices of a form: what is not retired, plus what the record already chose (a
+        retired item stays on the applications that chose it, shown and kept when saved)."""
+        return self.filter(models.Q(retired_at__isnull=True) | models.Q(pk__in=chosen_ids))
+
+
+def RETIRED_AT():  # noqa: N802 - a field factory, read like the field it makes
+    """Retired (廃止) instead of deleted: hidden from new applications' choices, kept and shown on
+    the applications, scores and decisions that use it. Set by labportal.services.reference_retire."""
+    return models.DateTimeField(
+        "廃止日時", null=True, blank=True, editable=False,
+        help_text="廃止すると新しい申請の選択肢に表示しません。既に選んだ申請にはそのまま残り、表示されます。")
+
+
 class Bureau(models.Model):
     """A METI regional bureau (経済産業局), or 沖縄総合事務局."""
 
@@ -71,7 +92,11 @@ class Region(models.Model):
     )
     members = models.ManyToManyField("self", verbose_name="構成する地域", blank=True,
                                      symmetrical=False, related_name="collaborations",
+                                     through="RegionMember", through_fields=("from_region", "to_region"),
                                      help_text="地域連携の場合、判明している構成自治体。")
+    retired_at = RETIRED_AT()
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = "地域"
@@ -93,6 +118,24 @@ class Region(models.Model):
         if self.local_government_code and self.kind == self.Kind.COLLABORATION:
             raise ValidationError({"local_government_code":
                                    "地域連携には全国地方公共団体コードを設定できません。"})
+
+
+class RegionMember(models.Model):
+    """A member of a regional collaboration (地域連携). A member region cannot be deleted while a
+    collaboration lists it (PROTECT); deleting the collaboration itself is refused by its labs."""
+
+    # The names of Django's automatic table, which this model took over with its rows.
+    from_region = models.ForeignKey(Region, verbose_name="地域連携", on_delete=models.CASCADE, related_name="+")
+    to_region = models.ForeignKey(Region, verbose_name="構成する地域", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "labportal_region_members"
+        verbose_name = "地域連携の構成地域"
+        verbose_name_plural = "地域連携の構成地域"
+        unique_together = [("from_region", "to_region")]
+
+    def __str__(self):
+        return f"{self.from_region.name} / {self.to_region.name}"
 
 
 class Programme(models.Model):

@@ -1,5 +1,6 @@
 """Criteria sets and criteria (審査の視点) as data, and the review settings of each round."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -109,13 +110,15 @@ class Criterion(models.Model):
 class RoundReviewSettings(models.Model):
     """How one selection round is reviewed: its criteria set, reviewers per application, the
     due date of assignments, who sees what. `scoring_started_at` (the first score) freezes the
-    choice of set."""
+    choice of set. The values here are those of the latest version (RoundReviewSettingsVersion):
+    they change only by review.services.round_settings_new_version, which keeps each version
+    with who, when, why and from when, and never rewrites or deletes one."""
 
     class Visibility(models.TextChoices):
         NEVER = "never", "表示しない"
         AFTER_OWN_SUBMISSION = "after_submission", "自分の審査を提出した後に表示する"
 
-    selection_round = models.OneToOneField(SelectionRound, verbose_name="公募回", on_delete=models.CASCADE,
+    selection_round = models.OneToOneField(SelectionRound, verbose_name="公募回", on_delete=models.PROTECT,
                                            related_name="review_settings")
     criteria_set = models.ForeignKey(CriteriaSet, verbose_name="審査の視点（基準セット）",
                                      on_delete=models.PROTECT, related_name="round_settings")
@@ -152,3 +155,38 @@ class RoundReviewSettings(models.Model):
         if self.criteria_set_id and self.selection_round_id and \
                 self.criteria_set.programme_id != self.selection_round.programme_id:
             raise ValidationError({"criteria_set": "公募回と同じ制度の基準セットを選んでください。"})
+
+
+SETTINGS_VERSION_FIELDS = ("criteria_set", "reviewers_per_application", "review_due_at", "other_reviews_visibility",
+                           "reviewer_names_visible", "disagreement_threshold")
+
+
+class RoundReviewSettingsVersion(models.Model):
+    """One version of a round's review settings, as it was made: never changed or deleted."""
+
+    round_settings = models.ForeignKey(RoundReviewSettings, verbose_name="公募回の審査設定",
+                                       on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField("版")
+    criteria_set = models.ForeignKey(CriteriaSet, verbose_name="審査の視点（基準セット）",
+                                     on_delete=models.PROTECT, related_name="+")
+    reviewers_per_application = models.PositiveSmallIntegerField("1件あたりの審査員数")
+    review_due_at = models.DateTimeField("審査期限", null=True, blank=True)
+    other_reviews_visibility = models.CharField("他の審査員の審査結果", max_length=20,
+                                                choices=RoundReviewSettings.Visibility.choices)
+    reviewer_names_visible = models.BooleanField("審査員どうしの氏名を表示する")
+    disagreement_threshold = models.DecimalField("評価の割れの基準", max_digits=3, decimal_places=2)
+    effective_from = models.DateTimeField("適用開始日時")
+    reason = models.TextField("変更の理由")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="変更した人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("変更日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "審査設定の版"
+        verbose_name_plural = "審査設定の版"
+        ordering = ["round_settings_id", "-number"]
+        constraints = [models.UniqueConstraint(fields=["round_settings", "number"],
+                                               name="review_settings_version_unique")]
+
+    def __str__(self):
+        return f"{self.round_settings} 第{self.number}版"

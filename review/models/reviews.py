@@ -112,11 +112,11 @@ class ConflictOfInterest(models.Model):
 
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="審査員", on_delete=models.CASCADE,
                                  related_name="conflicts_of_interest")
-    region = models.ForeignKey(Region, verbose_name="地域", null=True, blank=True, on_delete=models.CASCADE,
+    region = models.ForeignKey(Region, verbose_name="地域", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+",
                                help_text="都道府県を選ぶと、その都道府県内のすべての地域が対象になります。")
     organisation = models.ForeignKey(Organisation, verbose_name="申請主体", null=True, blank=True,
-                                     on_delete=models.CASCADE, related_name="+")
+                                     on_delete=models.PROTECT, related_name="+")
     reason = models.CharField("理由", max_length=200, blank=True, help_text="例: 出身地、所属先、役員を兼務")
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申告者", null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
@@ -146,3 +146,39 @@ class ConflictOfInterest(models.Model):
     @property
     def target(self):
         return self.region or self.organisation
+
+
+class ReviewExclusion(models.Model):
+    """A submitted review taken out of its round's ranking because a conflict of interest was
+    declared after its scores were given. The scores stay (with their history); the ranking
+    leaves them out and shows this record: who, when, why. Putting the review back into the
+    ranking (lifting) is recorded on the same row, never by deleting it; a conflict with an
+    exclusion cannot be deleted (PROTECT), so its scores never come back silently."""
+
+    review = models.ForeignKey(Review, verbose_name="審査", on_delete=models.PROTECT, related_name="exclusions")
+    conflict = models.ForeignKey(ConflictOfInterest, verbose_name="利害関係", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="exclusions")
+    reason = models.TextField("除外の理由")
+    excluded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="除外した人", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    excluded_at = models.DateTimeField("除外日時", default=timezone.now)
+    lifted_at = models.DateTimeField("集計に戻した日時", null=True, blank=True)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="集計に戻した人", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    lift_reason = models.TextField("集計に戻した理由", blank=True)
+
+    class Meta:
+        verbose_name = "集計から除外した審査"
+        verbose_name_plural = "集計から除外した審査"
+        ordering = ["-excluded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["review"], condition=models.Q(lifted_at__isnull=True),
+                                    name="review_exclusion_one_active"),
+        ]
+
+    def __str__(self):
+        return f"{self.review}（{'集計に戻した' if self.lifted_at else '集計から除外'}）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None

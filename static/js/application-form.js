@@ -67,24 +67,59 @@
     input.addEventListener("input", function () { updateCounter(input, counter); });
   });
 
-  // --- Add a row to a table (inline formset) ------------------------------------------------
+  // --- Tables (inline formsets): 「行を追加」 and each row's 「行を削除」 -----------------------
+  // Removing ticks the row's DELETE box (the fallback without JavaScript) and hides the row;
+  // saving the form then deletes it. The focus moves to the next row's first field, or to
+  // 「行を追加」, and a status line says what happened.
+  function markDirty(element) {
+    var form = element.closest("form");
+    if (form) { dirtyForms.add(form); }
+  }
+  function rowLabel(row) {
+    var hint = row.querySelector(".formset-remove .visually-hidden");
+    return hint ? hint.textContent.replace(/[（）]/g, "") : "";
+  }
+  function enhanceRow(fieldset, row) {
+    var remove = row.querySelector(".formset-remove");
+    var check = row.querySelector(".formset-delete-check");
+    if (!remove || !check) { return; }
+    var box = check.querySelector("input[type=checkbox]");
+    if (box && box.checked) { row.hidden = true; }
+    check.hidden = true;
+    remove.hidden = false;
+    remove.addEventListener("click", function () {
+      if (box) { box.checked = true; }
+      row.hidden = true;
+      markDirty(fieldset);
+      var status = fieldset.querySelector(".formset-status");
+      if (status) { status.textContent = rowLabel(row) + "を削除しました。保存すると確定します。"; }
+      var next = row.nextElementSibling;
+      while (next && (next.hidden || !next.classList.contains("formset-row"))) { next = next.nextElementSibling; }
+      var target = next ? next.querySelector("input:not([type=hidden]), textarea, select")
+        : fieldset.querySelector(".formset-add");
+      if (target) { target.focus(); }
+    });
+  }
   document.querySelectorAll("fieldset.formset").forEach(function (fieldset) {
     var button = fieldset.querySelector(".formset-add");
     var template = fieldset.querySelector("template.formset-empty-row");
     var prefix = fieldset.dataset.formsetPrefix;
     var total = fieldset.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    var tbody = fieldset.querySelector("tbody");
+    tbody.querySelectorAll("tr.formset-row").forEach(function (row) { enhanceRow(fieldset, row); });
     if (!button || !template || !total) { return; }
+    button.hidden = false;
     button.addEventListener("click", function () {
       var index = parseInt(total.value, 10);
       var html = template.innerHTML.replace(/__prefix__/g, String(index))
         .replace(/（追加行）/g, "（" + (index + 1) + "行目）");
-      var tbody = fieldset.querySelector("tbody");
       tbody.insertAdjacentHTML("beforeend", html);
       total.value = String(index + 1);
-      var first = tbody.lastElementChild.querySelector("input, textarea, select");
+      var row = tbody.lastElementChild;
+      enhanceRow(fieldset, row);
+      var first = row.querySelector("input:not([type=hidden]), textarea, select");
       if (first) { first.focus(); }
-      var form = fieldset.closest("form");
-      if (form) { dirtyForms.add(form); }
+      markDirty(fieldset);
     });
   });
 })();
