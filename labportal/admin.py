@@ -100,12 +100,28 @@ class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
     """Dates are edited here; the state moves only by the clock or these actions (公表 is done
     from the round's review settings), so that every move follows ROUND_TRANSITIONS."""
 
-    list_display = ["__str__", "state", "opens_at", "closes_at", "announced_on"]
+    list_display = ["__str__", "state", "opens_at", "closes_at", "announced_on", "review_links"]
     list_filter = ["programme", "state"]
-    list_select_related = ["programme"]
+    list_select_related = ["programme", "review_settings"]
     date_hierarchy = "closes_at"
-    readonly_fields = ["state"]
+    readonly_fields = ["state", "review_links"]
     actions = ["open_now", "close_now", "back_to_preparing"]
+
+    @admin.display(description="審査")
+    def review_links(self, selection_round):
+        """The round's ranking (and assignment) one click from the round's list and page."""
+        from django.urls import reverse
+
+        settings_ = getattr(selection_round, "review_settings", None) if selection_round.pk else None
+        if settings_ is None:
+            if not selection_round.pk:
+                return "—"
+            return format_html('<a href="{}?selection_round={}">審査設定を作成する</a>',
+                               reverse("admin:review_roundreviewsettings_add"), selection_round.pk)
+        return format_html('<a href="{}">ランキング・決定</a>　<a href="{}">審査員の割当</a>',
+                           reverse("admin:review_roundreviewsettings_ranking", args=[settings_.pk]),
+                           reverse("admin:review_roundreviewsettings_assign", args=[settings_.pk]))
+
 
     def _move(self, request, queryset, from_state, to_state):
         from .services import TransitionNotAllowed, selection_rounds_transition
@@ -141,7 +157,35 @@ class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
 
     @admin.action(description="選択した公募回を今すぐ締め切る（公募中 → 審査中）")
     def close_now(self, request, queryset):
-        self._move(request, queryset, SelectionRound.State.OPEN, SelectionRound.State.REVIEWING)
+        """Asks first (a page listing each round, its drafts and who will be mailed), then closes
+        through review.services.round_close_early, which mails the organisations with drafts."""
+        from django.template.response import TemplateResponse
+
+        from review.services import round_close_early, round_draft_holders
+
+        rounds = list(queryset.select_related("programme").order_by("pk"))
+        if request.POST.get("confirm") == "yes":
+            closed = [round_close_early(selection_round=r, by=request.user) for r in rounds]
+            done = [c for c in closed if c.closed]
+            skipped = len(closed) - len(done)
+            self.message_user(
+                request,
+                f"{len(done)}件の公募回を締め切り、「審査中」にしました。作成中の申請書がある団体の"
+                f"{sum(c.mailed for c in done)}人に、提出できなくなったことをメールでお知らせします。"
+                + (f"（{skipped}件は「公募中」でないため変更していません）" if skipped else ""),
+                messages.SUCCESS if done else messages.WARNING)
+            return None
+        rows = []
+        for selection_round in rounds:
+            is_open = selection_round.state == SelectionRound.State.OPEN
+            drafts, members = round_draft_holders(selection_round) if is_open else (0, [])
+            rows.append({"round": selection_round, "open": is_open, "drafts": drafts, "members": members,
+                         "organisations": sorted({getattr(m, "organisation_name", "") for m in members})})
+        return TemplateResponse(request, "admin/labportal/selectionround/close_confirm.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "title": "公募を今すぐ締め切る（確認）",
+            "rows": rows, "queryset": queryset, "any_open": any(r["open"] for r in rows),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
+
 
     @admin.action(description="選択した公募回を準備中に戻す（公募中 → 準備中）")
     def back_to_preparing(self, request, queryset):

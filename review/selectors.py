@@ -23,9 +23,11 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
@@ -34,7 +36,7 @@ from django.db.models import (
 from django.db.models.aggregates import Aggregate
 from django.db.models.functions import Cast, Greatest, RowNumber, Sqrt
 
-from applications.models import Application, BasicInfoSection, Membership
+from applications.models import Application, ApplicationVersion, BasicInfoSection, Membership
 from labportal.models import Lab, Region, Role, SelectionRound, User
 from labportal.security import AccessRefused
 
@@ -135,6 +137,32 @@ def default_criteria_set(programme) -> CriteriaSet | None:
     """The programme's published set of the highest version, else its highest version."""
     return (CriteriaSet.objects.filter(programme=programme)
             .order_by("-is_published", "-version").first())
+
+
+def current_version_number(application_id: int) -> int | None:
+    """The number of the application's latest submitted version (ApplicationVersion), or None."""
+    return (ApplicationVersion.objects.filter(application_id=application_id)
+            .aggregate(number=Max("number"))["number"])
+
+
+def version_changes(review: Review) -> dict | None:
+    """What changed in the application since `review`'s reviewer last scored it: None when they
+    have scored the latest version (or nothing yet), else {"scored": n, "current": m, "changes":
+    [...as applications.services.snapshot_diff...]} between version n and the latest, m."""
+    from applications.services import snapshot_diff
+
+    scored = (Score.objects.filter(review_id=review.pk, application_version__isnull=False)
+              .aggregate(number=Max("application_version"))["number"])
+    if scored is None:
+        return None
+    versions = {v.number: v.data for v in ApplicationVersion.objects.filter(
+        application_id=review.application_id).order_by("-number")[:1]}
+    current = max(versions, default=None)
+    if current is None or current <= scored:
+        return None
+    old = ApplicationVersion.objects.filter(application_id=review.application_id, number=scored).first()
+    return {"scored": scored, "current": current,
+            "changes": snapshot_diff(old.data if old else {}, versions[current])}
 
 
 def criteria_of(criteria_set: CriteriaSet) -> list[Criterion]:
@@ -407,13 +435,17 @@ def criterion_medians(selection_round: SelectionRound) -> dict[tuple[int, int], 
 
 
 REVIEW_TOTAL_COLUMNS = ("pk", "application_id", "reviewer_id", "reviewer__last_name", "reviewer__first_name",
-                        "reviewer__email", "total", "reviewer_n", "reviewer_mean", "reviewer_spread")
+                        "reviewer__email", "total", "reviewer_n", "reviewer_mean", "reviewer_spread", "outdated")
 
 
 def review_totals(selection_round: SelectionRound) -> list[dict]:
     """Per submitted review: its weighted total (non-bonus criteria) and, as windows over its
     reviewer's submitted reviews in the round, the reviewer's count, mean and spread of totals.
-    One query; the z-score of a review is (total − reviewer mean) / reviewer spread."""
+    One query; the z-score of a review is (total − reviewer mean) / reviewer spread. `outdated`
+    is 1 when one of its scores was given for an older version than the application's latest
+    (resubmitted after a 差し戻し), else 0."""
+    latest_version = Subquery(ApplicationVersion.objects.filter(application_id=OuterRef("application_id"))
+                              .order_by("-number").values("number")[:1])
     total = Sum(_float("scores__criterion__weight") * _float("scores__value"),
                 filter=Q(scores__criterion__is_bonus=False, scores__value__isnull=False))
     by_reviewer = {"partition_by": [F("reviewer_id")]}
@@ -431,6 +463,8 @@ def review_totals(selection_round: SelectionRound) -> list[dict]:
             reviewer_spread=OverGroups(_population_sd(
                 WindowOverGroups(WindowOver("AVG", total * total), **by_reviewer),
                 WindowOverGroups(WindowOver("AVG", total), **by_reviewer)), output_field=FloatField()),
+            outdated=Max(Case(When(scores__application_version__lt=latest_version, then=Value(1)), default=Value(0),
+                              output_field=IntegerField())),
         )
         .values_list(*REVIEW_TOTAL_COLUMNS)
         .order_by("reviewer_id", "application_id"))
@@ -467,6 +501,7 @@ class RankingRow:
     disagreement: bool = False
     rank: int | None = None
     z_rank: int | None = None
+    outdated: int = 0  # submitted reviews with a score given for an older version of the application
 
     @property
     def total(self) -> float | None:
@@ -546,11 +581,13 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
     medians = criterion_medians(selection_round) if connection.vendor != "postgresql" else None
     reviews = review_totals(selection_round)
     z_scores = defaultdict(list)
+    outdated = defaultdict(int)
     reviewer_stats: dict[int, ReviewerStats] = {}
     for review in reviews:
         spread = review["reviewer_spread"] or 0.0
         review["z_score"] = 0.0 if spread < 1e-9 else (review["total"] - review["reviewer_mean"]) / spread
         z_scores[review["application_id"]].append(review["z_score"])
+        outdated[review["application_id"]] += review["outdated"] or 0
         if review["reviewer_id"] not in reviewer_stats:
             reviewer_stats[review["reviewer_id"]] = ReviewerStats(
                 review["reviewer_id"],
@@ -581,7 +618,7 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
         rows.append(RankingRow(
             application, cells, application.assigned_count, application.submitted_count,
             weighted_total, bonus, sum(zs) / len(zs) if zs else None,
-            any(cell.disagreement >= threshold - 1e-9 for cell in cells)))
+            any(cell.disagreement >= threshold - 1e-9 for cell in cells), outdated=outdated[application_id]))
     _rank(rows, key=lambda r: r.total, attribute="rank")
     _rank(rows, key=lambda r: r.z_score, attribute="z_rank")
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.receipt_seq or 0, r.application.pk))

@@ -547,16 +547,22 @@ def scores_validate(*, criteria: list[Criterion], scores: Mapping[int, ScoreInpu
     return dict(errors)
 
 
+RETURNED_REFUSAL = ("この申請は差し戻し中（申請者が修正しています）のため、採点できません。"
+                    "申請者が再提出すると採点できるようになります。変更点はこのページに表示されます。")
+
+
 def review_save(*, review: Review, by, scores: Mapping[int, ScoreInput], overall_comment: str = "",
                 recommendation: str = "", submit: bool = False, now: datetime | None = None) -> Review:
     """Save the reviewer's scores, comments, overall comment and recommendation, as a draft or
     submitted (which locks the review).
 
-    Guarantees: only the assigned reviewer, only while the review is 未着手 or 下書き and the
-    round not announced; a score outside the scale is refused on every save, and submission
+    Guarantees: only the assigned reviewer, only while the review is 未着手 or 下書き, the
+    round not announced and the application not 差し戻し (it is with the applicant); a score
+    outside the scale is refused on every save, and submission
     also needs every non-bonus score, a comment for a score at either end of the scale and a
     recommendation (ScoresInvalid, nothing saved). Every changed score is recorded in its
-    history. The first score saved in a round freezes its criteria set and the round's choice."""
+    history, with the application's submitted version it was given for (application_version).
+    The first score saved in a round freezes its criteria set and the round's choice."""
     now = now or timezone.now()
     with transaction.atomic():
         review = Review.objects.select_for_update(of=("self",)).select_related(
@@ -568,8 +574,11 @@ def review_save(*, review: Review, by, scores: Mapping[int, ScoreInput], overall
         if review.state not in Review.OPEN_STATES:
             raise ReviewLocked("この審査は辞退済みのため変更できません。")
         _round_open_for_review(review.application.selection_round)
+        if review.application.state == AppState.RETURNED:
+            raise ReviewLocked(RETURNED_REFUSAL)
         if review.application.state not in selectors.REVIEWABLE_STATES:
             raise ReviewLocked(f"この申請は審査の対象ではなくなりました（状態: {review.application.get_state_display()}）。")
+        version = selectors.current_version_number(review.application_id)
         round_settings = RoundReviewSettings.objects.select_related("criteria_set").get(
             selection_round_id=review.application.selection_round_id)
         criteria = selectors.criteria_of(round_settings.criteria_set)
@@ -587,9 +596,9 @@ def review_save(*, review: Review, by, scores: Mapping[int, ScoreInput], overall
                 if entry.value is None and not comment:
                     continue
                 score = Score(review=review, criterion=criterion)
-            elif score.value == entry.value and score.comment == comment:
+            elif (score.value, score.comment, score.application_version) == (entry.value, comment, version):
                 continue
-            score.value, score.comment = entry.value, comment
+            score.value, score.comment, score.application_version = entry.value, comment, version
             score._history_user = by
             score.save()
         if scored:
@@ -605,6 +614,26 @@ def review_save(*, review: Review, by, scores: Mapping[int, ScoreInput], overall
             review_transition(review=review, to_state=to_state, actor=Actor.REVIEWER, by=by, now=now,
                               reason="提出" if submit else "下書き保存")
     return review
+
+
+def review_submit(*, review: Review, by, seen_updated_at: datetime | None = None,
+                  now: datetime | None = None) -> Review:
+    """Submit the saved draft exactly as the reviewer confirmed it on the confirmation page.
+
+    Guarantees: the same checks as review_save(submit=True) on the stored scores, comments,
+    overall comment and recommendation; when the draft changed after the confirmation page was
+    shown (`seen_updated_at`, e.g. saved again in another tab) nothing is submitted and
+    ReviewError says to confirm again."""
+    with transaction.atomic():
+        current = Review.objects.select_for_update(of=("self",)).get(pk=review.pk)
+        if current.reviewer_id != by.pk:
+            raise ReviewError("ご自身に割り当てられた審査だけを提出できます。")
+        if seen_updated_at is not None and current.state in Review.OPEN_STATES \
+                and current.updated_at != seen_updated_at:
+            raise ReviewError("確認画面を表示した後に下書きが変更されました。内容をもう一度確認してから提出してください。")
+        scores = {s.criterion_id: ScoreInput(s.value, s.comment) for s in current.scores.all()}
+        return review_save(review=current, by=by, scores=scores, overall_comment=current.overall_comment,
+                           recommendation=current.recommendation, submit=True, now=now)
 
 
 def _freeze(round_settings: RoundReviewSettings, now: datetime) -> None:
@@ -822,6 +851,11 @@ def round_announce(*, selection_round: SelectionRound, by, announced_on: date | 
         if selection_round.state == RoundState.ANNOUNCED and not pending:
             result.already_announced = True
             return result
+        if selection_round.state == RoundState.OPEN:
+            raise ReviewError(
+                f"{selection_round}はまだ公募中のため公表できません。公表するには先に公募を締め切ってください："
+                "管理画面の「公募回」でこの公募回を選び、操作「選択した公募回を今すぐ締め切る」を実行します"
+                "（締切日時になれば自動で締め切られます）。「審査中」になった後、決定を記録してから公表してください。")
         if selection_round.state != RoundState.REVIEWING:
             raise ReviewError(f"公表できるのは「審査中」の公募回だけです（現在: {selection_round.get_state_display()}）。")
         if Application.objects.filter(selection_round=selection_round, transition_request__isnull=False).exists():
@@ -891,6 +925,54 @@ def _check_labs(labs: dict[int, Lab], pending: list[Decision]) -> None:
     if problems:
         raise ReviewError("ラボを登録できない申請があります。基本情報のラボの名称・対象地域を確認してください。"
                           + " / ".join(problems))
+
+
+# --- Closing a round early ---------------------------------------------------------------------
+
+@dataclass
+class EarlyClosing:
+    selection_round: SelectionRound
+    closed: bool
+    drafts: int = 0
+    mailed: int = 0
+
+
+def round_draft_holders(selection_round: SelectionRound) -> tuple[int, list]:
+    """(drafts, members to mail): the round's applications still 作成中 and the active members
+    of their organisations, one each (what closing early will tell them). Three queries."""
+    from applications.deadlines import draft_holders_by_round
+
+    drafts = Application.objects.filter(selection_round=selection_round, state=AppState.DRAFT).count()
+    if not drafts:
+        return 0, []
+    return drafts, list(draft_holders_by_round([selection_round]).get(selection_round.pk, []))
+
+
+def round_close_early(*, selection_round: SelectionRound, by, now: datetime | None = None) -> EarlyClosing:
+    """事務局 close an open round before its closing date (公募中 → 審査中), after confirming.
+
+    Guarantees: through the round's one door (labportal.services.selection_round_set_state);
+    a round that is not 公募中 is left alone (closed=False). The members of every organisation
+    that still has a draft (作成中) in the round are mailed once (outbox, dedup key per round
+    and person) that it can no longer be submitted. The planned closing date is kept as it was."""
+    from labportal.services import MailRequest, Recipient, notify_many, selection_round_set_state
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        selection_round = SelectionRound.objects.select_for_update().select_related("programme").get(
+            pk=selection_round.pk)
+        if selection_round.state != RoundState.OPEN:
+            return EarlyClosing(selection_round, closed=False)
+        selection_round_set_state(selection_round=selection_round, state=RoundState.REVIEWING, actor="staff")
+        logger.info("round %s closed early by %s", selection_round.pk, getattr(by, "pk", None))
+        drafts, members = round_draft_holders(selection_round)
+        context = {"round_name": str(selection_round), "round_label": selection_round.label,
+                   "programme_name": selection_round.programme.name, "closed_at": now,
+                   "closes_at": selection_round.closes_at, "url": _absolute(reverse("applications:dashboard"))}
+        notify_many(MailRequest(event="round_closed_early", to=Recipient.of(member), context=context,
+                                dedup_key=f"round:{selection_round.pk}:closed_early:{member.pk}")
+                    for member in members)
+    return EarlyClosing(selection_round, closed=True, drafts=drafts, mailed=len(members))
 
 
 # --- Mail -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from applications.models import Application
 from applications.selectors import application_with_sections, sections_for_display
 
 from .. import selectors, services
@@ -118,13 +119,23 @@ class AssignedReviewAdmin(admin.ModelAdmin):
                         messages.success(request, "利害関係を申告し、この審査を辞退しました。事務局が別の審査員を割り当てます。")
                         return redirect("admin:review_assignedreview_changelist")
                 status = 400
+            elif "_confirm_submit" in request.POST:
+                return self._submit_confirmed(request, review)
             else:
                 form = ScoreForm(request.POST, criteria=criteria, review=review)
-                submit = "_submit" in request.POST
+                # 「提出内容を確認する」 saves the draft and opens the confirmation page; only
+                # 「この内容で提出する」 there submits for good.
+                to_confirm = "_review" in request.POST or "_submit" in request.POST
                 if form.is_valid():
+                    scores = form.score_inputs()
+                    errors = services.scores_validate(
+                        criteria=criteria, scores=scores, submit=True,
+                        recommendation=form.cleaned_data["recommendation"]) if to_confirm else {}
                     try:
+                        if errors:
+                            raise services.ScoresInvalid(errors)
                         services.review_save(
-                            review=review, by=request.user, scores=form.score_inputs(), submit=submit,
+                            review=review, by=request.user, scores=scores, submit=False,
                             overall_comment=form.cleaned_data["overall_comment"],
                             recommendation=form.cleaned_data["recommendation"])
                     except services.ScoresInvalid as error:
@@ -135,14 +146,16 @@ class AssignedReviewAdmin(admin.ModelAdmin):
                         messages.error(request, str(error))
                         status = 409
                     else:
-                        if submit:
-                            messages.success(request, "審査を提出しました。提出後は変更できません。")
-                            return redirect("admin:review_assignedreview_changelist")
+                        if to_confirm:
+                            return redirect(reverse("admin:review_assignedreview_change", args=[review.pk])
+                                            + "?confirm=1")
                         messages.success(request, "下書きを保存しました。")
                         return redirect("admin:review_assignedreview_change", review.pk)
                 else:
                     messages.error(request, "入力内容を確認してください。保存していません。")
                     status = 400
+        elif request.GET.get("confirm") and not review.is_locked:
+            return self._confirmation_page(request, review, criteria)
         application = application_with_sections().get(pk=review.application_id)
         sections = sections_for_display(application)
         section_of = {section.criterion: section.key for section in sections if section.criterion}
@@ -158,12 +171,45 @@ class AssignedReviewAdmin(admin.ModelAdmin):
             "rows": [(criterion, score, comment, section_of.get(criterion.name))
                      for criterion, score, comment in form.rows()],
             "recuse_form": recuse_form,
-            "locked": review.is_locked,
+            "locked": review.is_locked or application.state == Application.State.RETURNED,
+            "returned_notice": services.RETURNED_REFUSAL if application.state == Application.State.RETURNED else "",
+            "version_changes": selectors.version_changes(review),
             "others": selectors.other_reviews_visible_to(review, round_settings),
             "round_settings": round_settings,
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/review/assignedreview/score.html", context, status=status)
+
+    def _confirmation_page(self, request, review, criteria):
+        """The saved draft as it will be submitted: every score with its comment, the overall
+        comment and the recommendation, and one button that submits it for good."""
+        scores = {score.criterion_id: score for score in review.scores.all()}
+        rows = [(criterion, scores.get(criterion.pk)) for criterion in criteria]
+        rows = [(criterion, criterion.label_for(score.value) if score and score.value is not None else "未採点",
+                 score.comment if score else "") for criterion, score in rows]
+        application = review.application
+        return TemplateResponse(request, "admin/review/assignedreview/confirm.html", {
+            **self.admin_site.each_context(request),
+            "title": f"提出内容の確認: {application.receipt_number or application.pk}　{application.basic.lab_name or ''}",
+            "opts": self.model._meta, "review": review, "application": application, "rows": rows,
+            "seen": review.updated_at.isoformat(), "has_view_permission": True})
+
+    def _submit_confirmed(self, request, review):
+        from django.utils.dateparse import parse_datetime
+
+        seen = parse_datetime(request.POST.get("seen", "")) if request.POST.get("seen") else None
+        try:
+            services.review_submit(review=review, by=request.user, seen_updated_at=seen)
+        except services.ScoresInvalid as error:
+            messages.error(request, "提出できませんでした: " + str(error))
+        except services.ReviewError as error:
+            messages.error(request, str(error))
+            if review.state in Review.OPEN_STATES and "確認画面" in str(error):
+                return redirect(reverse("admin:review_assignedreview_change", args=[review.pk]) + "?confirm=1")
+        else:
+            messages.success(request, "審査を提出しました。提出後は変更できません。")
+            return redirect("admin:review_assignedreview_changelist")
+        return redirect("admin:review_assignedreview_change", review.pk)
 
 
 @admin.register(ConflictOfInterest)

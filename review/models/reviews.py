@@ -92,6 +92,10 @@ class Score(models.Model):
                                   related_name="scores")
     value = models.SmallIntegerField("評点", null=True, blank=True)
     comment = models.TextField("コメント", blank=True, max_length=5_000)
+    # The submitted version (ApplicationVersion.number) the reviewer had before them when they
+    # last saved this score: after a 差し戻し and a resubmission, a lower number than the
+    # application's latest marks a score given for an older version. None: no version existed.
+    application_version = models.PositiveIntegerField("評価した申請の版", null=True, blank=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

@@ -63,12 +63,14 @@ def ranking_rows(ranking) -> str:
         decision = row.decision
         decided = (f"{escape(decision.get_outcome_display())}<br><small>{escape(decision.status_label)}</small>"
                    if decision else "未決定")
+        outdated = (f'<br><small class="review-outdated">旧版への評価{row.outdated}件</small>'
+                    if row.outdated else "")
         html.append(
-            f'<tr class="{css}"><td>{select}</td><td>{row.rank or EMPTY}</td>'
+            f'<tr class="{css}"><th scope="row" class="review-sticky">{select}'
+            f'<span class="review-lab-name">{escape(application.basic.lab_name or "（名称未入力）")}</span>'
+            f'<small>{escape(application.organisation.name)}</small></th><td>{row.rank or EMPTY}</td>'
             f'<td><a href="{change_url.format(application.pk)}">{receipt}</a></td>'
-            f'<td>{escape(application.basic.lab_name or "（名称未入力）")}<br>'
-            f'<small>{escape(application.organisation.name)}</small></td>'
-            f'<td class="review-num">{row.submitted}/{row.assigned}</td>{cells}'
+            f'<td class="review-num">{row.submitted}/{row.assigned}{outdated}</td>{cells}'
             f'<td class="review-num">{_fixed(row.weighted_total) or EMPTY}</td>'
             f'<td class="review-num">{_fixed(row.bonus) or EMPTY}</td>'
             f'<td class="review-num"><strong>{_fixed(row.total) or EMPTY}</strong></td>'

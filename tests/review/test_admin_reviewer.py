@@ -32,8 +32,12 @@ def _post_scores(client, review, values, *, submit=False, recommendation="recomm
     for criterion, value in zip(criteria(review.application.selection_round), values):
         data[f"score_{criterion.pk}"] = "" if value is None else str(value)
         data[f"comment_{criterion.pk}"] = comment
-    data["_submit" if submit else "_save_draft"] = "1"
-    return client.post(_change(review), data)
+    data["_review" if submit else "_save_draft"] = "1"
+    response = client.post(_change(review), data)
+    if submit and response.status_code == 302:  # the confirmation page, then its final button
+        seen = client.get(response["Location"]).context["seen"]
+        response = client.post(_change(review), {"_confirm_submit": "1", "seen": seen})
+    return response
 
 
 @pytest.fixture
