@@ -3,7 +3,7 @@ that the applicant's print page and the reviewers' pages (issue 5) both render."
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from labportal.models import Region, Role, User
 
@@ -160,12 +160,24 @@ def sections_for_display(application: Application) -> list[SectionView]:
 
 
 def applicant_dashboard_applications(organisation: Organisation) -> QuerySet[Application]:
-    # A transition request's changed plan is an Application too, but it lives on the transition
-    # pages (/transition/), which have their own states and decisions.
-    return (applications_for_list().filter(organisation=organisation, transition_request__isnull=True)
-            .order_by("-created_at", "-id"))
+    """The organisation's applications, what it still has to work on first: its drafts (作成中) and
+    those returned to it (差し戻し), then the rest, each newest first. A transition request's
+    changed plan is an Application too, but it lives on the transition pages (/transition/),
+    which have their own states and decisions."""
+    to_work_on = Case(When(state__in=[Application.State.DRAFT, Application.State.RETURNED], then=Value(0)),
+                      default=Value(1))
+    return (applications_for_list().filter(organisation=organisation, is_transition_plan=False)
+            .order_by(to_work_on, "-created_at", "-id"))
 
 
 def staff_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).filter(
         Q(is_superuser=True) | Q(groups__name=Role.STAFF)).distinct()
+
+
+def application_in_progress(*, organisation: Organisation, selection_round) -> Application | None:
+    """The organisation's application in `selection_round` that is not withdrawn (transition
+    plans aside), or None."""
+    return (Application.objects.select_related("selection_round__programme")
+            .filter(organisation=organisation, selection_round=selection_round, is_transition_plan=False)
+            .exclude(state=Application.State.WITHDRAWN).order_by("id").first())

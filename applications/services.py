@@ -34,7 +34,7 @@ from .models import (
     Organisation,
     RevisionRequest,
 )
-from .selectors import application_with_sections, members_to_notify, sections_for_display
+from .selectors import application_in_progress, application_with_sections, members_to_notify, sections_for_display
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,15 @@ class IncompleteApplication(ApplicationError):
 
 class AttachmentRefused(ApplicationError):
     pass
+
+
+class ApplicationExists(ApplicationError):
+    """The organisation already has an application in progress in this round: `existing`."""
+
+    def __init__(self, existing):
+        self.existing = existing
+        super().__init__(f"{existing.selection_round}の申請書は既に作成されています（1つの団体が1つの公募回に"
+                         "提出できる申請書は1つです）。作成済みの申請書を開きました。")
 
 
 # --- The one door ---------------------------------------------------------------------------
@@ -290,11 +299,19 @@ def invitation_revoke(*, invitation: Invitation, by) -> None:
 
 def application_create(*, organisation: Organisation, selection_round: SelectionRound, user,
                        now: datetime | None = None) -> Application:
-    """A new draft with its empty sections; only while the round accepts applications."""
+    """A new draft with its empty sections; only while the round accepts applications, and only
+    when the organisation has no application in progress in the round (a withdrawn one does not
+    count): else ApplicationExists names the one it has. The organisation's row is locked while
+    this is checked, so two members clicking at once make one draft; the database's
+    `one_application_per_organisation_per_round` constraint backs it."""
     now = _now(now)
     if not selection_round.is_accepting(now):
         raise ApplicationLocked(f"{selection_round}は現在公募を受け付けていません。")
     with transaction.atomic():
+        Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
+        existing = application_in_progress(organisation=organisation, selection_round=selection_round)
+        if existing is not None:
+            raise ApplicationExists(existing)
         application = Application.objects.create(organisation=organisation,
                                                  selection_round=selection_round, created_by=user)
         for model in SECTION_MODELS:

@@ -77,8 +77,19 @@ def dashboard(request):
         "organisation": organisation,
         "pending_memberships": pending,
         "applications": applications,
-        "open_rounds": list(open_rounds()) if organisation else [],
+        "open_rounds": _rounds_with_own_application(open_rounds(), applications) if organisation else [],
     })
+
+
+def _rounds_with_own_application(rounds, applications):
+    """Open rounds, each with `own_application`: the organisation's application in progress
+    there (the dashboard offers it instead of making a second one), or None."""
+    in_progress = {a.selection_round_id: a for a in reversed(applications)
+                   if a.state != Application.State.WITHDRAWN}
+    rounds = list(rounds)
+    for selection_round in rounds:
+        selection_round.own_application = in_progress.get(selection_round.pk)
+    return rounds
 
 
 @applicant_required
@@ -182,6 +193,10 @@ def application_new(request, round_pk):
     try:
         application = services.application_create(organisation=organisation,
                                                    selection_round=selection_round, user=request.user)
+    except services.ApplicationExists as exists:
+        # A second click, a second tab or a colleague was first: open the one there is.
+        messages.info(request, str(exists))
+        return redirect("applications:detail", pk=exists.existing.pk)
     except services.ApplicationError as error:
         messages.error(request, str(error))
         return redirect("applications:dashboard")

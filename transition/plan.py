@@ -48,8 +48,8 @@ def plan_create(*, request, policy, user) -> Application:
     its name, its region, its implementing body, and the organisation's contact details."""
     lab = request.lab
     organisation = request.organisation
-    application = Application.objects.create(organisation=organisation,
-                                             selection_round=policy.plan_round, created_by=user)
+    application = Application.objects.create(organisation=organisation, selection_round=policy.plan_round,
+                                             created_by=user, is_transition_plan=True)
     for model in SECTION_MODELS:
         model.objects.create(application=application, updated_by=user)
     basic = application.basic

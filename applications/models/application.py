@@ -36,6 +36,10 @@ class Application(models.Model):
     submitted_at = models.DateTimeField("最終提出日時", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作成者", null=True,
                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A transition request's changed plan (transition/plan.py) is an Application too, in the
+    # policy's plan round, and one organisation may hold several there (one per IoT lab it runs):
+    # the one-application rule below leaves plans out, so they are marked when they are made.
+    is_transition_plan = models.BooleanField("移行の変更計画書", default=False, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
@@ -46,6 +50,13 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["selection_round", "receipt_seq"],
                                     name="application_receipt_seq_per_round"),
+            # One application in progress per organisation per ordinary round: a withdrawn one
+            # does not count (the organisation may start again), transition plans are left out.
+            # applications.services.application_create checks it first under a lock on the
+            # organisation, so a person meets the Japanese message, never this constraint.
+            models.UniqueConstraint(fields=["organisation", "selection_round"],
+                                    condition=~models.Q(state="withdrawn") & models.Q(is_transition_plan=False),
+                                    name="one_application_per_organisation_per_round"),
         ]
         indexes = [
             models.Index(fields=["selection_round", "state"]),

@@ -56,7 +56,7 @@ def test_round_reminder_without_any_application_goes_to_every_applicant(selectio
 def test_round_closing_counts_submitted_applications(application, applicant, selection_round):
     fill_completely(application)
     services.application_submit(application_id=application.pk, user=applicant)
-    services.application_create(organisation=application.organisation, selection_round=selection_round,
+    services.application_create(organisation=OrganisationFactory(), selection_round=selection_round,
                                 user=applicant)  # a draft: not counted
     UserFactory(email="staff@meti.example.jp", is_staff=True, role=Role.STAFF)
     with time_machine.travel(selection_round.closes_at + datetime.timedelta(minutes=1), tick=False):

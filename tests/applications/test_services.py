@@ -10,7 +10,7 @@ from applications.forms import DirectionForm, KpiFormSet, RoadmapFormSet
 from applications.models import Application, ApplicationEvent, ApplicationVersion, Attachment
 from labportal.models import OutboxMail
 
-from .conftest import JST, PDF_BYTES, fill_completely, make_round, member_of, pdf_upload
+from .conftest import JST, PDF_BYTES, OrganisationFactory, fill_completely, make_round, member_of, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,41 @@ def test_application_create_refused_when_round_not_accepting(organisation, appli
                         closes_at=timezone.now() - datetime.timedelta(days=1))
     with pytest.raises(services.ApplicationLocked):
         services.application_create(organisation=organisation, selection_round=closed, user=applicant)
+
+
+def test_application_create_refused_when_the_organisation_has_one_in_the_round(application, applicant):
+    with pytest.raises(services.ApplicationExists) as refused:
+        services.application_create(organisation=application.organisation,
+                                    selection_round=application.selection_round, user=applicant)
+    assert (refused.value.existing.pk, Application.objects.count()) == (application.pk, 1)
+
+
+def test_application_create_allowed_again_after_withdrawal(application, applicant):
+    services.application_withdraw(application_id=application.pk, user=applicant, reason="作り直し")
+    again = services.application_create(organisation=application.organisation,
+                                        selection_round=application.selection_round, user=applicant)
+    assert again.state == State.DRAFT
+
+
+def test_one_application_constraint_refuses_a_second_row_in_the_database(application):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.create(organisation=application.organisation,
+                                   selection_round=application.selection_round)
+
+
+def test_one_application_constraint_leaves_out_transition_plans(application):
+    for _ in range(2):
+        Application.objects.create(organisation=application.organisation,
+                                   selection_round=application.selection_round, is_transition_plan=True)
+    assert Application.objects.filter(organisation=application.organisation).count() == 3
+
+
+def test_one_application_constraint_leaves_out_withdrawn_applications(application):
+    Application.objects.create(organisation=application.organisation, selection_round=application.selection_round,
+                               state=State.WITHDRAWN)
+    assert Application.objects.filter(organisation=application.organisation).count() == 2
 
 
 def test_transition_applicant_cannot_select_own_application(application):
@@ -63,9 +98,9 @@ def test_submit_complete_gives_receipt_number(application, applicant):
 
 def test_submit_receipt_numbers_count_per_round(organisation, applicant, selection_round):
     numbers = []
-    for _ in range(2):
+    for each in (organisation, OrganisationFactory()):
         application = fill_completely(services.application_create(
-            organisation=organisation, selection_round=selection_round, user=applicant))
+            organisation=each, selection_round=selection_round, user=applicant))
         numbers.append(services.application_submit(application_id=application.pk,
                                                    user=applicant).application.receipt_seq)
     assert numbers == [1, 2]

@@ -114,8 +114,10 @@ def test_dashboard_without_organisation_offers_registration(client_of):
 
 
 def _dashboard_with(count, organisation, applicant, selection_round):
-    for _ in range(count):
-        services.application_create(organisation=organisation, selection_round=selection_round, user=applicant)
+    # One application per organisation per round: each in a round of its own.
+    rounds = [selection_round] + [make_round() for _ in range(count - 1)]
+    for each_round in rounds:
+        services.application_create(organisation=organisation, selection_round=each_round, user=applicant)
 
 
 # The applicant's dashboard: session, user, groups, memberships of the user, pending memberships,
@@ -143,6 +145,30 @@ def test_dashboard_lists_only_current_organisations_applications(client_of, appl
     client.post(reverse("applications:organisation_switch"), {"organisation": other.pk})
     response = client.get(reverse("applications:dashboard"))
     assert [a.organisation_id for a in response.context["applications"]] == [other.pk]
+
+
+def test_dashboard_offers_the_existing_draft_instead_of_a_second(client_of, application, applicant):
+    client = client_of(applicant)
+    page = client.get(reverse("applications:dashboard")).content.decode()
+    assert ("作成済みの申請書を開く" in page, reverse("applications:detail", args=[application.pk]) in page,
+            "この回の申請書を作成する" in page) == (True, True, False)
+
+
+def test_dashboard_second_create_opens_the_existing_draft(client_of, application, applicant):
+    response = client_of(applicant).post(reverse("applications:new", args=[application.selection_round.pk]),
+                                         {"organisation": application.organisation.pk}, follow=True)
+    assert (response.redirect_chain[-1][0], Application.objects.count()) == (
+        reverse("applications:detail", args=[application.pk]), 1)
+
+
+def test_dashboard_lists_drafts_first(client_of, organisation, applicant, selection_round):
+    submitted = fill_completely(services.application_create(organisation=organisation,
+                                                            selection_round=selection_round, user=applicant))
+    services.application_submit(application_id=submitted.pk, user=applicant)
+    draft = services.application_create(organisation=organisation, selection_round=make_round(), user=applicant)
+    Application.objects.filter(pk=draft.pk).update(created_at=submitted.created_at - datetime.timedelta(days=1))
+    response = client_of(applicant).get(reverse("applications:dashboard"))
+    assert [a.pk for a in response.context["applications"]] == [draft.pk, submitted.pk]
 
 
 def test_switch_to_organisation_not_a_member_of_is_404(client_of, applicant):
