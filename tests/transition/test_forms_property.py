@@ -3,7 +3,10 @@ statement of changes, its decline and its claim of a lab; the staff's decision a
 the admin. Whatever is typed: never a crash; a refusal is on the field concerned, in Japanese,
 with everything typed shown again; what is accepted is stored without invisible characters."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -103,8 +106,11 @@ def test_policy_admin_any_input_refused_on_its_field_in_japanese_or_saved(client
     client.force_login(with_authenticator(staff))
     with rolled_back():
         before = TransitionPolicy.objects.count()
+        # A new version of the policy in force: from tomorrow, with the reason for the change.
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
         response = client.post("/admin/transition/transitionpolicy/add/", {
-            "name": name, "effective_from_0": "2026-04-01", "effective_from_1": "00:00",
+            "name": name, "effective_from_0": f"{tomorrow:%Y-%m-%d}", "effective_from_1": "00:00",
+            "change_reason": "方針の改定",
             "has_transition_period": "on", "period_starts_on": starts, "period_ends_on": ends,
             "procedure": "plan_change", "end_state": "abolished", "reminder_offsets_days": offsets,
             "notes": notes, "confirm_unusual_length": "on"})
