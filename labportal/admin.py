@@ -114,7 +114,7 @@ class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
 
         settings_ = getattr(selection_round, "review_settings", None) if selection_round.pk else None
         if settings_ is None:
-            if not selection_round.pk:
+            if not selection_round.pk or selection_round.state == SelectionRound.State.ANNOUNCED:
                 return "—"
             return format_html('<a href="{}?selection_round={}">審査設定を作成する</a>',
                                reverse("admin:review_roundreviewsettings_add"), selection_round.pk)

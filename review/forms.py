@@ -14,6 +14,16 @@ from . import selectors
 from .models import ConflictOfInterest, Decision, Hearing, Review
 
 
+def label_date_and_time(form, name: str) -> None:
+    """Name the date and the time box of the admin's split date-and-time field `name`
+    (「審査期限（日付）」「審査期限（時刻）」): Django prints 日付: and 時刻: as bare text beside
+    two unlabelled boxes, which a screen reader announces as nameless edit fields."""
+    widget = form.fields[name].widget if name in form.fields else None
+    label = form.fields[name].label if widget is not None else ""
+    for part, box in zip(("日付", "時刻"), getattr(widget, "widgets", ())):
+        box.attrs.setdefault("aria-label", f"{label}（{part}）")
+
+
 class ScoreForm(InputMixin, forms.Form):
     """The reviewer's form: per criterion a score and a comment, then the overall comment and
     the recommendation. Field names: score_<criterion id>, comment_<criterion id>."""
@@ -78,6 +88,10 @@ class ReasonForm(InputMixin, forms.Form):
 class DueDateForm(InputMixin, forms.Form):
     due_at = forms.SplitDateTimeField(label="新しい審査期限", widget=AdminSplitDateTime)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label_date_and_time(self, "due_at")
+
 
 def _reviewer_choices():
     return [(user.pk, f"{user.display_name}（{user.email}）") for user in selectors.reviewers()]
@@ -98,6 +112,7 @@ class AssignForm(InputMixin, forms.Form):
         self.fields["applications"].label_from_instance = lambda a: (
             f"{a.receipt_number or a.pk}　{a.basic.lab_name or '（名称未入力）'}（{a.organisation.name}）")
         self.fields["reviewers"].choices = _reviewer_choices()
+        label_date_and_time(self, "due_at")
 
     def clean_due_at(self):
         due_at = self.cleaned_data.get("due_at")
@@ -117,6 +132,7 @@ class AutoAssignForm(InputMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reviewers"].choices = _reviewer_choices()
+        label_date_and_time(self, "due_at")
 
 
 class BulkDecisionForm(InputMixin, forms.Form):
@@ -150,6 +166,7 @@ class DecisionForm(InputMixin, forms.ModelForm):
         if "application" in self.fields:
             self.fields["application"].queryset = Application.objects.filter(
                 state__in=selectors.REVIEWABLE_STATES).select_related("basic", "organisation")
+        label_date_and_time(self, "scheduled_at")
 
 
 class HearingForm(InputMixin, forms.ModelForm):

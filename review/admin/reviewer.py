@@ -37,6 +37,11 @@ class AssignedReviewAdmin(admin.ModelAdmin):
     actions = None
     search_fields = []
 
+    class Media:
+        # The review pages' styles, on the list too: its breadcrumbs' links are underlined, not
+        # told from the text by colour alone (axe link-in-text-block).
+        css = {"all": ["css/review.css"]}
+
     # --- who may see it: reviewers, their own only ------------------------------------------
 
     def _is_reviewer(self, request):
