@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from labportal.admin_a11y import LabelledTabularInline
 from labportal.models import Bureau, Prefecture, Region, SelectionRound
 from labportal.reference_admin import DeleteRefusedMixin, RetirableAdmin
 from labportal.security import AccessRefused
@@ -38,7 +39,7 @@ from .forms import InputMixin
 from .selectors import application_with_sections, sections_for_display
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(LabelledTabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -50,7 +51,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(LabelledTabularInline):
     model = Membership
     extra = 0
     fields = ["user", "role", "state", "approved_at"]
@@ -240,8 +241,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_display = ["receipt_or_id", "lab_name", "organisation", "selection_round", "state", "prefectures",
                     "submitted_at"]
     list_display_links = ["receipt_or_id", "lab_name"]
-    list_filter = ["state", SelectionRoundFilter, BureauFilter, PrefectureFilter, InitiativeFilter, QuadrantFilter,
-                   "organisation__status"]
+    # One 状態 filter: the application's. An organisation's own 状態 is filtered in 申請主体's list.
+    list_filter = ["state", SelectionRoundFilter, BureauFilter, PrefectureFilter, InitiativeFilter, QuadrantFilter]
     list_select_related = ["selection_round__programme", "organisation", "basic"]
     search_fields = ["receipt_number", "basic__lab_name", "organisation__name"]
     date_hierarchy = "submitted_at"

@@ -12,6 +12,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .admin_a11y import LabelledTabularInline
+from .event_labels import CLOCK_HANDLER_LABELS, MAIL_EVENT_LABELS, clock_handler_label, mail_event_label
 from .models import (
     Bureau,
     ClockEvent,
@@ -60,7 +62,7 @@ class UserAdmin(DjangoUserAdmin):
                              "fields": ("email", "last_name", "first_name", "password1", "password2")}),)
 
 
-class PrefectureInline(admin.TabularInline):
+class PrefectureInline(LabelledTabularInline):
     model = Prefecture
     extra = 0
     fields = ["code", "name"]
@@ -240,23 +242,51 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class _LabelledValuesFilter(admin.SimpleListFilter):
+    """A filter on a column of internal names (mail events, clock handlers), offered in people's
+    words from labportal.event_labels; only the names that occur are listed."""
+
+    labels: dict[str, str] = {}
+
+    def lookups(self, request, model_admin):
+        names = model_admin.get_queryset(request).order_by().values_list(self.parameter_name, flat=True).distinct()
+        return sorted(((name, self.labels.get(name, name)) for name in names), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.parameter_name: self.value()})
+        return queryset
+
+
+class MailEventFilter(_LabelledValuesFilter):
+    title, parameter_name, labels = "メールの種類", "event", MAIL_EVENT_LABELS
+
+
+class ClockHandlerFilter(_LabelledValuesFilter):
+    title, parameter_name, labels = "期限処理", "handler", CLOCK_HANDLER_LABELS
+
+
 @admin.register(OutboxMail)
 class OutboxMailAdmin(_ReadOnlyAdmin):
-    list_display = ["created_at", "event", "to", "subject", "state", "attempts", "sent_at"]
-    list_filter = ["state", "event", "created_at", "sent_at"]
+    list_display = ["created_at", "event_label", "to", "subject", "state", "attempts", "sent_at"]
+    list_filter = ["state", MailEventFilter, "created_at", "sent_at"]
     search_fields = ["subject", "dedup_key", "recipient_user__email", "recipient_user__last_name"]
     date_hierarchy = "created_at"
     actions = ["resend"]
     fieldsets = [
-        (None, {"fields": ["state", "delivery", "event", "to", "recipient_user", "full_text"]}),
+        (None, {"fields": ["state", "delivery", "event_label", "to", "recipient_user", "full_text"]}),
         ("送信の記録", {"fields": ["attempts", "last_error", "created_at", "claimed_at",
                               "handed_over_at", "sent_at", "next_attempt_at"]}),
         ("識別子と差し込み内容", {"fields": ["dedup_key", "message_id", "context"],
                            "classes": ["collapse"]}),
     ]
-    readonly_fields = ["state", "delivery", "event", "to", "recipient_user", "full_text", "attempts",
+    readonly_fields = ["state", "delivery", "event_label", "to", "recipient_user", "full_text", "attempts",
                        "last_error", "created_at", "claimed_at", "handed_over_at", "sent_at",
                        "next_attempt_at", "dedup_key", "message_id", "context"]
+
+    @admin.display(description="メールの種類", ordering="event")
+    def event_label(self, mail):
+        return mail_event_label(mail.event)
 
     @admin.display(description="宛先")
     def to(self, mail):
@@ -286,10 +316,14 @@ class OutboxMailAdmin(_ReadOnlyAdmin):
 
 @admin.register(ClockEvent)
 class ClockEventAdmin(_ReadOnlyAdmin):
-    list_display = ["acted_at", "handler", "kind", "object_id", "due_at", "note"]
-    list_filter = ["handler", "kind", "acted_at"]
+    list_display = ["acted_at", "handler_label", "kind", "object_id", "due_at", "note"]
+    list_filter = [ClockHandlerFilter, "acted_at"]
     date_hierarchy = "acted_at"
-    readonly_fields = ["handler", "kind", "object_id", "due_at", "acted_at", "note"]
+    readonly_fields = ["handler_label", "kind", "object_id", "due_at", "acted_at", "note"]
+
+    @admin.display(description="期限処理", ordering="handler")
+    def handler_label(self, event):
+        return clock_handler_label(event.handler)
 
 
 @admin.register(ClockLock)

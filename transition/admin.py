@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from labportal.admin_a11y import LabelledTabularInline
 from labportal.reference_admin import DeleteRefusedMixin
 
 from . import services
@@ -128,7 +129,7 @@ class TransitionPolicyAdmin(DeleteRefusedMixin, SimpleHistoryAdmin):
         return "、".join(f"{days}日前" for days in sorted(policy.reminder_offsets, reverse=True)) or "なし"
 
 
-class TransitionEventInline(admin.TabularInline):
+class TransitionEventInline(LabelledTabularInline):
     model = TransitionEvent
     extra = 0
     can_delete = False
@@ -140,7 +141,7 @@ class TransitionEventInline(admin.TabularInline):
         return False
 
 
-class TransitionClaimInline(admin.TabularInline):
+class TransitionClaimInline(LabelledTabularInline):
     model = TransitionClaim
     extra = 0
     can_delete = False
