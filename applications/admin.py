@@ -5,6 +5,8 @@ message and a due date, and the changes between submitted versions."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -17,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from labportal.admin_a11y import LabelledTabularInline
+from labportal.admin_safety import OfferedValuesListFilter
 from labportal.models import Bureau, Prefecture, Region, SelectionRound
 from labportal.reference_admin import DeleteRefusedMixin, RetirableAdmin
 from labportal.security import AccessRefused
@@ -125,7 +128,7 @@ class InvitationAdmin(DeleteRefusedMixin, admin.ModelAdmin):
 
 # --- Applications -----------------------------------------------------------------------------
 
-class BureauFilter(admin.SimpleListFilter):
+class BureauFilter(OfferedValuesListFilter):
     title = "経済産業局"
     parameter_name = "bureau"
 
@@ -138,7 +141,7 @@ class BureauFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SelectionRoundFilter(admin.SimpleListFilter):
+class SelectionRoundFilter(OfferedValuesListFilter):
     title = "公募回"
     parameter_name = "selection_round"
 
@@ -152,7 +155,7 @@ class SelectionRoundFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PrefectureFilter(admin.SimpleListFilter):
+class PrefectureFilter(OfferedValuesListFilter):
     title = "都道府県"
     parameter_name = "prefecture"
 
@@ -165,7 +168,7 @@ class PrefectureFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _ChoiceM2MFilter(admin.SimpleListFilter):
+class _ChoiceM2MFilter(OfferedValuesListFilter):
     model = None
     lookup = ""
 
@@ -332,7 +335,11 @@ class ApplicationAdmin(admin.ModelAdmin):
         """Every application the changelist shows with the current filters (no selection needed)."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the list answers a filter it cannot apply: back to it, with Django's message.
+            return redirect(reverse("admin:applications_application_changelist") + f"?{ERROR_FLAG}=1")
         return self._export(changelist.get_queryset(request), kind)
 
     @admin.action(description="選択した提出済の申請を「審査中」にする")

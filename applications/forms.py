@@ -7,7 +7,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.forms import inlineformset_factory
+from django.forms.formsets import TOTAL_FORM_COUNT
 
+from labportal import ids
 from labportal.models import Region
 
 from . import normalise
@@ -149,7 +151,7 @@ def _check_kana(value):
     return value
 
 
-class RegionChoiceField(forms.ModelMultipleChoiceField):
+class RegionChoiceField(ids.ModelMultipleChoiceField):
     def label_from_instance(self, region):
         return str(region)
 
@@ -226,7 +228,7 @@ class DirectionForm(SectionForm):
 
 
 class RegionalityForm(SectionForm):
-    initiatives = forms.ModelMultipleChoiceField(
+    initiatives = ids.ModelMultipleChoiceField(
         label="該当する取組", queryset=Initiative.objects.order_by("code"), required=False,
         widget=forms.CheckboxSelectMultiple, help_text="1つ以上選んでください（両方も可）。")
 
@@ -241,11 +243,11 @@ class RegionalityForm(SectionForm):
 
 
 class InnovationForm(SectionForm):
-    quadrants = forms.ModelMultipleChoiceField(
+    quadrants = ids.ModelMultipleChoiceField(
         label="取組が該当する象限", queryset=Quadrant.objects.select_related("initiative").order_by("order"),
         required=False, widget=forms.CheckboxSelectMultiple,
         help_text="概念図のⅠ〜Ⅳのうち、取組が該当するものを1つ以上選んでください。")
-    activities = forms.ModelMultipleChoiceField(
+    activities = ids.ModelMultipleChoiceField(
         label="実施する取組", queryset=Activity.objects.order_by("order"), required=False,
         widget=forms.CheckboxSelectMultiple, help_text="該当するものをすべて選んでください。")
 
@@ -354,6 +356,34 @@ class _ExistingRowField(forms.ModelChoiceField):
 
 
 class TableFormSet(forms.BaseInlineFormSet):
+    """A section's table. It holds at most `max_num` rows (absolute_max is the same, with
+    validate_max): a POST that says it sends more is refused with a message before a single row
+    form is built, instead of Django's default of building up to 2,000 forms first."""
+
+    default_error_messages = {
+        "too_many_forms": "この表は%(num)d行までです。行を減らしてから保存してください"
+                          "（ほかの欄に入力した内容は消えていません）。",
+    }
+
+    def _too_many_rows(self) -> bool:
+        return (self.is_bound and self.management_form.is_valid()
+                and self.management_form.cleaned_data[TOTAL_FORM_COUNT] > self.max_num)
+
+    def full_clean(self):
+        if not self._too_many_rows():
+            return super().full_clean()
+        self._errors = []
+        self._non_form_errors = self.error_class(
+            [ValidationError(self.error_messages["too_many_forms"] % {"num": self.max_num},
+                             code="too_many_forms")],
+            error_class="nonform", renderer=self.renderer)
+
+    def is_valid(self):
+        if self._too_many_rows():
+            self.errors  # noqa: B018 - records the refusal without building the rows
+            return False
+        return super().is_valid()
+
     def add_fields(self, form, index):
         super().add_fields(form, index)
         name = self._pk_field.name
@@ -422,7 +452,7 @@ class OrganisationForm(PortalFormMixin, forms.ModelForm):
 
 
 class JoinForm(PortalFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = ids.ModelChoiceField(
         label="参加する団体", queryset=Organisation.objects.exclude(status=Organisation.Status.REJECTED)
         .order_by("name"), empty_label="選んでください",
         help_text="団体のメンバーが承認すると、その団体の申請書を作成・閲覧できるようになります。")

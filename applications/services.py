@@ -21,6 +21,7 @@ from django.utils import timezone
 from labportal.models import SelectionRound
 
 from . import mail
+from .file_content import content_problem
 from .checklist import missing_items
 from .models import (
     SECTION_MODELS,
@@ -431,6 +432,9 @@ def attachment_check(uploaded: UploadedFile) -> filetype.Type:
         raise AttachmentRefused(
             f"選んだファイル「{name}」は、中身は{ALLOWED_TYPES[kind.mime]}ですが、{named}。"
             f"中身に合った拡張子（{'・'.join('.' + e for e in expected)}）の名前にしてから、もう一度選んでください。")
+    problem = content_problem(uploaded, kind.mime)  # the whole file: a polyglot is refused
+    if problem:
+        raise AttachmentRefused(problem)
     return kind
 
 

@@ -49,7 +49,7 @@ SECRETARIAT_NAME = env.str("SECRETARIAT_NAME", default="地域DX推進ラボ 事
 SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="dx-lab@example.go.jp")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "labportal.admin_apps.PortalAdminConfig",  # Django's admin; every ModelAdmin safe from 500s
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "labportal.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "labportal.csp_report.ReportingEndpointsMiddleware",  # before CSP: sees the policy it adds
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,6 +236,13 @@ if not MFA_ENCRYPTION_KEYS and DEBUG:
 # --- Attachments of applications (served only through applications.views) ------------------
 APPLICATION_ATTACHMENT_MAX_BYTES = env.int("APPLICATION_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 APPLICATION_ATTACHMENTS_PER_APPLICATION = env.int("APPLICATION_ATTACHMENTS_PER_APPLICATION", default=20)
+# The size limit holds while a file streams in: past it, the rest is discarded, never stored, and
+# the form says the file is too large (labportal/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "labportal.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # A form's text (files excluded): room for a section of several 20,000-character answers, and
 # for the over-long one the form refuses with a message instead of a bare 400.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -381,8 +389,15 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        # Violations are reported to labportal/csp_report.py, into the security log.
+        "report-uri": "/csp-report/",
+        "report-to": "csp-endpoint",
     },
 }
+# The report endpoint's limits: a report's body, and reports a minute from one address / in all.
+CSP_REPORT_MAX_BYTES = 16 * 1024
+CSP_REPORTS_PER_MINUTE = env.int("CSP_REPORTS_PER_MINUTE", default=30)
+CSP_REPORTS_PER_MINUTE_TOTAL = env.int("CSP_REPORTS_PER_MINUTE_TOTAL", default=600)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # health checks from inside the network speak HTTP

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .admin import view_on_site
 from .auth_views import admin_login, session_keepalive
+from .csp_report import csp_report
 
 admin.site.site_header = "地域DX推進ラボ 管理画面"
 admin.site.site_title = "地域DX推進ラボ 管理画面"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("admin/r/<path:content_type_id>/<path:object_id>/", admin.site.admin_view(view_on_site)),  # checked
     path("admin/", admin.site.urls),
     path("accounts/session/keepalive/", session_keepalive, name="session_keepalive"),
+    path("csp-report/", csp_report, name="csp_report"),  # browsers' CSP violation reports
     path("accounts/", include("applications.account_urls")),  # django-allauth, with our URL names
     path("applications/", include("applications.urls")),
     path("transition/", include("transition.urls")),

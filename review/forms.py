@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from applications.forms import InputMixin
 from applications.models import Application
+from labportal import ids
 from labportal.models import SelectionRound
 
 from . import selectors
@@ -100,7 +101,7 @@ def _reviewer_choices():
 class AssignForm(InputMixin, forms.Form):
     """Assign reviewers to applications of one round: one of each, or many of both at once."""
 
-    applications = forms.ModelMultipleChoiceField(
+    applications = ids.ModelMultipleChoiceField(
         label="申請", queryset=Application.objects.none(), widget=forms.CheckboxSelectMultiple)
     reviewers = forms.TypedMultipleChoiceField(label="審査員", coerce=int, widget=forms.CheckboxSelectMultiple)
     due_at = forms.SplitDateTimeField(label="審査期限", required=False, widget=AdminSplitDateTime,
@@ -138,7 +139,7 @@ class AutoAssignForm(InputMixin, forms.Form):
 class BulkDecisionForm(InputMixin, forms.Form):
     """The ranking page's form: one outcome and reason for the ticked applications."""
 
-    applications = forms.ModelMultipleChoiceField(label="申請", queryset=Application.objects.none(),
+    applications = ids.ModelMultipleChoiceField(label="申請", queryset=Application.objects.none(),
                                                   widget=forms.CheckboxSelectMultiple,
                                                   error_messages={"required": "決定を記録する申請を選んでください。"})
     outcome = forms.ChoiceField(label="決定", choices=Decision.Outcome.choices)

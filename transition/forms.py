@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from applications.forms import InputMixin
+from labportal import ids
 from labportal.models import SelectionRound
 
 from .models import TransitionPolicy, TransitionRequest
@@ -104,10 +105,10 @@ class DeclineForm(InputMixin, forms.Form):
 
 
 class ClaimForm(InputMixin, forms.Form):
-    request = forms.ModelChoiceField(
+    request = ids.ModelChoiceField(
         label="地方版IoT推進ラボ", queryset=TransitionRequest.objects.none(), empty_label="選んでください",
         help_text="まだ申請主体が登録されていないラボだけを表示しています。")
-    organisation = forms.ModelChoiceField(label="申し出る団体", queryset=None, empty_label=None)
+    organisation = ids.ModelChoiceField(label="申し出る団体", queryset=None, empty_label=None)
     message = forms.CharField(label="ラボとの関係", max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
                               help_text="例: 当課がラボの事務局を務めています。")
@@ -157,7 +158,7 @@ class DecisionForm(InputMixin, forms.Form):
 
 
 class LinkOrganisationForm(InputMixin, forms.Form):
-    organisation = forms.ModelChoiceField(label="ラボの申請主体", queryset=None, empty_label="選んでください")
+    organisation = ids.ModelChoiceField(label="ラボの申請主体", queryset=None, empty_label="選んでください")
 
     def __init__(self, *args, **kwargs):
         from applications.models import Organisation

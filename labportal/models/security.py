@@ -26,6 +26,8 @@ class SecurityEvent(models.Model):
         MFA_FAILED = "mfa_failed", "二要素認証の失敗"
         ACCESS_REFUSED = "access_refused", "アクセス拒否"
         CSRF_REFUSED = "csrf_refused", "送信の拒否（CSRF）"
+        ADMIN_NOT_FOUND = "admin_not_found", "管理画面：存在しない対象"
+        CSP_VIOLATION = "csp_violation", "CSP違反の報告"
 
     created_at = models.DateTimeField("日時", default=timezone.now, db_index=True)
     kind = models.CharField("種類", max_length=20, choices=Kind.choices)

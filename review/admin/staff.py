@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from labportal.admin_safety import OfferedValuesListFilter
+
 from .. import exports, selectors, services
 from ..forms import (
     AnnounceForm,
@@ -38,7 +40,7 @@ def _require_staff(request):
         raise PermissionDenied
 
 
-class OverdueFilter(admin.SimpleListFilter):
+class OverdueFilter(OfferedValuesListFilter):
     title = "審査期限"
     parameter_name = "overdue"
 
@@ -55,7 +57,7 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RoundFilter(admin.SimpleListFilter):
+class RoundFilter(OfferedValuesListFilter):
     title = "公募回"
     parameter_name = "round"
 

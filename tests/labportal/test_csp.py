@@ -24,7 +24,7 @@ from tests.review.factories import (
 ROOT = Path(settings.BASE_DIR)
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
           "connect-src 'self'; object-src 'none'; frame-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
-          "form-action 'self'")
+          "form-action 'self'; report-uri /csp-report/; report-to csp-endpoint")
 DATA_SCRIPT_TYPES = {"application/json", "application/ld+json"}  # data, never run: CSP does not apply
 
 

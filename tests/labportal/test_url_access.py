@@ -280,6 +280,8 @@ RULES["account_reset_password_from_key"] = account(
     url("account_reset_password_from_key", lambda s: int_to_base36(s.owner.pk), "not-a-real-key"))
 # 「ログインを続ける」 of the session-timeout warning: POST only, and it touches only one's own session.
 RULES["session_keepalive"] = Rule(url("session_keepalive"), POST_ONLY, POST_ONLY, POST_ONLY)
+# Browsers' CSP violation reports: POST only, into the security log; nothing of anyone's.
+RULES["csp_report"] = Rule(url("csp_report"), POST_ONLY, POST_ONLY, POST_ONLY)
 if apps.is_installed("allauth.mfa"):  # two-factor authentication: allauth's pages, on one's own account
     RULES.update({name: account(url(name)) for name in [
         "mfa_index", "mfa_authenticate", "mfa_reauthenticate", "mfa_activate_totp", "mfa_deactivate_totp",
