@@ -124,9 +124,10 @@ def test_announce_refused_changes_nothing(decided, selection_round, staff):
 
 
 def test_announce_refused_when_two_labs_would_share_a_name_and_region(selection_round, staff):
-    organisation = OrganisationFactory()
+    region = OrganisationFactory().regions.get()  # two organisations of one region (one application each)
     for _ in range(2):
-        application = make_application(selection_round, organisation=organisation, lab_name="同名ラボ")
+        application = make_application(selection_round, organisation=OrganisationFactory(regions=[region]),
+                                       lab_name="同名ラボ")
         services.decision_record(application=application, outcome=SELECTED, reason="選定", by=staff)
     with pytest.raises(services.ReviewError, match="同名ラボ"):
         services.round_announce(selection_round=selection_round, by=staff)
