@@ -281,3 +281,18 @@ def test_ranking_table_scrolls_in_a_keyboard_reachable_box_with_the_lab_name_fir
                                  args=[selection_round.review_settings.pk])).content.decode()
     assert ('role="region" tabindex="0" aria-labelledby="ranking-caption"' in content,
             '<th scope="row" class="review-sticky">' in content) == (True, True)
+
+
+# --- Date-and-time boxes a screen reader can name ------------------------------------------------------
+
+def test_assignment_due_date_boxes_have_names(client, staff, selection_round):
+    client.force_login(staff)
+    content = client.get(reverse("admin:review_roundreviewsettings_assign",
+                                 args=[selection_round.review_settings.pk])).content.decode()
+    assert ('aria-label="審査期限（日付）"' in content, 'aria-label="審査期限（時刻）"' in content) == (True, True)
+
+
+def test_hearing_date_and_time_boxes_have_names(client, staff):
+    client.force_login(staff)
+    content = client.get(reverse("admin:review_hearing_add")).content.decode()
+    assert ('aria-label="日時（日付）"' in content, 'aria-label="日時（時刻）"' in content) == (True, True)
