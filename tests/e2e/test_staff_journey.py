@@ -122,6 +122,13 @@ def test_staff_open_assign_close_early_hear_decide_and_announce(live_server, bro
     _admin_home(person)
     person.follow("ランキング・決定")
     person.snap("ranking")
+    # The table scrolls inside its own box, reached with Tab and scrolled with the arrow keys; the
+    # lab's name stays in view as the last column comes into it.
+    ranking = person.page.get_by_role("region", name=re.compile("の申請と審査結果"))
+    person.tab_to(ranking, limit=300)
+    person.key("ArrowRight", 40)
+    expect(ranking.get_by_role("columnheader", name="決定", exact=True)).to_be_in_viewport()
+    expect(ranking.get_by_role("rowheader", name=re.compile(re.escape(LAB)))).to_be_in_viewport()
     person.check(f"{application.receipt_number}を選択")
     person.choose("決定", "選定")
     person.type("理由（記録用）", "総合点が高く、審査員の推薦もあるため。")
