@@ -12,6 +12,7 @@ is covered without anyone remembering:
 - an object id that is not a key of the model (not a number, or out of the integer range) is
   "does not exist": back to the index with Django's message, on the change, delete and history
   pages; a history version id that is not a number is 404;
+- every inline's formset is bounded (BoundedInlineMixin), as the applicant's tables are;
 - every "does not exist" answer is recorded in the security log (for a reviewer it is how the
   admin refuses an object that is not theirs).
 
@@ -52,6 +53,9 @@ class SafeAdminMixin:
         kwargs.setdefault("form_class", ModelMultipleChoiceField)  # ids checked before the query
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def get_inlines(self, request, obj):
+        return [bounded_inline(inline) for inline in super().get_inlines(request, obj)]
+
     def get_object(self, request, object_id, from_field=None):
         if from_field is None and key_or_none(self.model, object_id) is None:  # Django has unquoted it
             return None
@@ -75,6 +79,40 @@ class SafeAdminMixin:
         security_event_record(kind=SecurityEvent.Kind.ADMIN_NOT_FOUND, request=request,
                               target=f"{opts.verbose_name} #{object_id}")
         return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+
+
+# The most rows an admin inline takes when it names no max_num (Django's default builds up to
+# 2,000 forms for a forged TOTAL_FORMS before refusing it).
+ADMIN_INLINE_ROWS_MAX = 200
+
+
+class BoundedInlineMixin:
+    """An admin inline whose formset holds at most its max_num rows (ADMIN_INLINE_ROWS_MAX when it
+    names none), with absolute_max the same and validate_max; its many-to-many ids are checked."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        rows = self.get_max_num(request, obj, **kwargs)
+        rows = ADMIN_INLINE_ROWS_MAX if rows is None else rows
+        bounds = {"max_num": rows, "absolute_max": max(rows, 1), "validate_max": True}
+        return super().get_formset(request, obj, **{**bounds, **kwargs})
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", ModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+_BOUNDED_INLINES = {}
+
+
+def bounded_inline(inline_class):
+    """`inline_class` with BoundedInlineMixin first in its bases (one class per inline)."""
+    if issubclass(inline_class, BoundedInlineMixin):
+        return inline_class
+    if inline_class not in _BOUNDED_INLINES:
+        _BOUNDED_INLINES[inline_class] = type(inline_class.__name__, (BoundedInlineMixin, inline_class), {
+            "__module__": inline_class.__module__, "__qualname__": inline_class.__qualname__,
+            "__doc__": inline_class.__doc__})
+    return _BOUNDED_INLINES[inline_class]
 
 
 def make_safe(admin_class):

@@ -153,6 +153,19 @@ def test_forged_total_forms_builds_no_row_form_while_validating(application):
         False, ["この表は30行までです。行を減らしてから保存してください（ほかの欄に入力した内容は消えていません）。"], False)
 
 
+def test_every_admin_inline_formset_is_bounded_with_validate_max(rf):
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = StaffFactory(is_superuser=True)
+    bounds = {}
+    for model_admin in admin.site._registry.values():
+        for inline in model_admin.get_inline_instances(request, None):
+            formset = inline.get_formset(request, None)
+            bounds[type(inline).__name__] = (formset.max_num <= 200, formset.absolute_max <= 200, formset.validate_max)
+    assert len(bounds) >= 3 and set(bounds.values()) == {(True, True, True)}, bounds
+
+
 # --- Uploads -------------------------------------------------------------------------------------
 
 def _upload(client, application, name, content, kind="budget"):
