@@ -16,6 +16,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -97,12 +98,17 @@ def reviewer_can_see_application(user, application) -> bool:
 
 
 def reviews_of_reviewer(user) -> QuerySet[AssignedReview]:
-    """A reviewer's own assignments, with what their list shows, in one query."""
+    """A reviewer's own assignments, with what their list shows, in one query; `resubmitted` is
+    True when the application was resubmitted after the reviewer's last scores (an older version)."""
+    latest_version = Subquery(ApplicationVersion.objects.filter(application_id=OuterRef(OuterRef("application_id")))
+                              .order_by("-number").values("number")[:1])
     return (AssignedReview.objects
             .filter(reviewer=user, state__in=Review.ACTIVE_STATES,
                     application__state__in=RANKED_STATES)
             .select_related("application__organisation", "application__basic",
-                            "application__selection_round__programme"))
+                            "application__selection_round__programme")
+            .annotate(resubmitted=Exists(Score.objects.filter(review_id=OuterRef("pk"),
+                                                              application_version__lt=latest_version))))
 
 
 def review_for_reviewer(user, pk) -> AssignedReview:

@@ -90,6 +90,9 @@ class AssignedReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="状態", ordering="state")
     def state_badge(self, review):
+        if getattr(review, "resubmitted", False):
+            return format_html('{}<br><small class="review-outdated">再提出あり（変更点を確認してください）</small>',
+                               _state_badge(review))
         return _state_badge(review)
 
     @admin.display(description="審査期限", ordering="due_at")

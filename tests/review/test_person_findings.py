@@ -296,3 +296,20 @@ def test_hearing_date_and_time_boxes_have_names(client, staff):
     client.force_login(staff)
     content = client.get(reverse("admin:review_hearing_add")).content.decode()
     assert ('aria-label="日時（日付）"' in content, 'aria-label="日時（時刻）"' in content) == (True, True)
+
+
+def test_reviewers_list_marks_an_application_resubmitted_after_their_scores(client, selection_round, reviewer, mine):
+    _version(mine.application, 1, "観光DX")
+    services.review_save(review=mine, by=reviewer, scores=score_inputs(selection_round, FULL))
+    _version(mine.application, 2, "観光と農業のDX")
+    client.force_login(reviewer)
+    content = client.get(reverse("admin:review_assignedreview_changelist")).content.decode()
+    assert "再提出あり（変更点を確認してください）" in content
+
+
+def test_reviewers_list_does_not_mark_scores_of_the_latest_version(client, selection_round, reviewer, mine):
+    _version(mine.application, 1, "観光DX")
+    services.review_save(review=mine, by=reviewer, scores=score_inputs(selection_round, FULL))
+    client.force_login(reviewer)
+    content = client.get(reverse("admin:review_assignedreview_changelist")).content.decode()
+    assert "再提出あり" not in content
