@@ -28,7 +28,6 @@ MAIL_EVENT_LABELS: dict[str, str] = {
     "review_reopened": "審査の再提出依頼",
     "round_closed": "公募締切",
     "round_closed_early": "公募の早期締切（作成中の申請書あり）",
-    "round_closed_early": "公募の早期締切",
     "round_closing_reminder": "公募締切のリマインド",
     "round_opened": "公募開始",
     "transition_approved": "移行承認",
