@@ -20,6 +20,8 @@ from django.utils.translation import gettext
 
 from labportal.admin_a11y import LabelledTabularInline
 from labportal.admin_safety import OfferedValuesListFilter
+from labportal import state_machine
+from labportal.admin_safety import OfferedValuesListFilter
 from labportal.models import Bureau, Prefecture, Region, SelectionRound
 from labportal.reference_admin import DeleteRefusedMixin, RetirableAdmin
 from labportal.security import AccessRefused
@@ -58,7 +60,8 @@ class MembershipInline(LabelledTabularInline):
     model = Membership
     extra = 0
     fields = ["user", "role", "state", "approved_at"]
-    readonly_fields = ["approved_at"]
+    # A join request is approved through the service (所属 list's action), never by editing it.
+    readonly_fields = ["state", "approved_at"]
     autocomplete_fields = ["user"]
 
 
@@ -68,9 +71,9 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "regions__prefecture__bureau"]
     search_fields = ["name", "name_kana"]
     autocomplete_fields = ["regions"]
-    readonly_fields = ["created_by", "created_at", "confirmed_at"]
+    readonly_fields = ["status", "created_by", "created_at", "confirmed_at"]
     inlines = [MembershipInline]
-    actions = ["confirm"]
+    actions = ["confirm", "reject"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("regions")
@@ -84,6 +87,46 @@ class OrganisationAdmin(admin.ModelAdmin):
         for organisation in queryset:
             services.organisation_confirm(organisation=organisation, by=request.user)
         self.message_user(request, f"{queryset.count()}件を確認済にしました。", messages.SUCCESS)
+
+    @admin.action(description="選択した申請主体を「確認できず」にする（却下。事務局確認待ちのものだけ）")
+    def reject(self, request, queryset):
+        rejected, refused = 0, []
+        for organisation in queryset:
+            try:
+                services.organisation_reject(organisation=organisation, by=request.user, reason="管理画面で却下")
+                rejected += 1
+            except state_machine.TransitionNotAllowed:
+                refused.append(organisation.name)
+        if rejected:
+            self.message_user(request, f"{rejected}件を「確認できず」にしました。", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "事務局確認待ちでないため変更していません: " + "、".join(refused),
+                              messages.WARNING)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Join requests and members. A membership is made by registration, a join request or an
+    invitation; staff approve a request here with the action (the state is never edited)."""
+
+    list_display = ["user", "organisation", "role", "state", "created_at", "approved_at"]
+    list_filter = ["state", "role"]
+    list_select_related = ["user", "organisation"]
+    search_fields = ["user__email", "user__last_name", "organisation__name"]
+    fields = ["user", "organisation", "role", "state", "created_at", "approved_by", "approved_at"]
+    readonly_fields = ["user", "organisation", "state", "created_at", "approved_by", "approved_at"]
+    actions = ["approve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="選択した承認待ちの参加申請を承認する")
+    def approve(self, request, queryset):
+        pending = list(queryset.filter(state=Membership.State.PENDING))
+        for membership in pending:
+            services.membership_approve(membership=membership, by=request.user, actor=state_machine.Actor.STAFF)
+        self.message_user(request, f"{len(pending)}件の参加申請を承認しました。",
+                          messages.SUCCESS if pending else messages.WARNING)
 
 
 @admin.register(Invitation)
@@ -133,7 +176,7 @@ class BureauFilter(OfferedValuesListFilter):
     parameter_name = "bureau"
 
     def lookups(self, request, model_admin):
-        return [(b.code, b.short_name) for b in Bureau.objects.order_by("order")]
+        return [(b.code, b.name) for b in Bureau.objects.order_by("order")]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -182,7 +225,7 @@ class _ChoiceM2MFilter(OfferedValuesListFilter):
 
 
 class InitiativeFilter(_ChoiceM2MFilter):
-    title, parameter_name, model, lookup = "該当する取組", "initiative", Initiative, "regionality__initiatives__code"
+    title, parameter_name, model, lookup = "該当する取組", "initiative", Initiative, "innovation__initiatives__code"
 
     def lookups(self, request, model_admin):
         return [(i.code, f"{i.numeral} {i.name[:20]}…") for i in Initiative.objects.all()]

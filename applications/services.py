@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from labportal import state_machine
 from labportal.models import SelectionRound
 
 from . import mail
@@ -207,6 +208,27 @@ def _ensure_editable(application, now):
 
 # --- Organisations and members --------------------------------------------------------------
 
+OrgStatus = Organisation.Status
+MemberState = Membership.State
+
+# Staff confirm that an organisation exists (or could not), before its applications count.
+ORGANISATION_MACHINE = state_machine.Machine(
+    name="organisation", label="申請主体", states=OrgStatus, field="status", table={
+        state_machine.Actor.STAFF: {
+            OrgStatus.PENDING: {OrgStatus.CONFIRMED: "確認する", OrgStatus.REJECTED: "確認できないとする（却下）"},
+            OrgStatus.REJECTED: {OrgStatus.CONFIRMED: "確認する（再確認）"},
+        },
+    })
+
+# A join request is approved by the organisation's members (or by an invitation they sent),
+# or by staff; refusing one deletes the request (membership_reject), it is not a state.
+MEMBERSHIP_MACHINE = state_machine.Machine(
+    name="membership", label="所属", states=MemberState, table={
+        state_machine.Actor.ORGANISATION: {MemberState.PENDING: {MemberState.ACTIVE: "参加を承認する"}},
+        state_machine.Actor.STAFF: {MemberState.PENDING: {MemberState.ACTIVE: "参加を承認する"}},
+    })
+
+
 def organisation_register(*, user, name: str, kind: str, regions, name_kana: str = "",
                           department: str = "", address: str = "", phone: str = "") -> Organisation:
     """Register a new organisation (事務局確認待ち) with `user` as its first, active admin."""
@@ -221,10 +243,24 @@ def organisation_register(*, user, name: str, kind: str, regions, name_kana: str
 
 
 def organisation_confirm(*, organisation: Organisation, by) -> Organisation:
-    """Staff confirm that the organisation exists and may apply."""
-    organisation.status = Organisation.Status.CONFIRMED
-    organisation.confirmed_at = timezone.now()
-    organisation.save(update_fields=["status", "confirmed_at"])
+    """Staff confirm that the organisation exists and may apply (確認済), from 事務局確認待ち or
+    確認できず; recorded with who did it. One already confirmed is left as it is."""
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        if organisation.status != OrgStatus.CONFIRMED:
+            organisation.confirmed_at = timezone.now()
+            state_machine.move(machine=ORGANISATION_MACHINE, target=organisation, to_state=OrgStatus.CONFIRMED,
+                               agent=state_machine.Agent.staff(by), also_save=["confirmed_at"])
+    return organisation
+
+
+def organisation_reject(*, organisation: Organisation, by, reason: str = "") -> Organisation:
+    """Staff could not confirm the organisation (確認できず, 却下): it can no longer be chosen to
+    join (applications.forms). Only from 事務局確認待ち; recorded with who did it and why."""
+    with transaction.atomic():
+        organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        state_machine.move(machine=ORGANISATION_MACHINE, target=organisation, to_state=OrgStatus.REJECTED,
+                           agent=state_machine.Agent.staff(by), reason=reason)
     return organisation
 
 
@@ -244,12 +280,14 @@ def membership_request(*, user, organisation: Organisation) -> Membership:
     return membership
 
 
-def membership_approve(*, membership: Membership, by) -> Membership:
+def membership_approve(*, membership: Membership, by, actor: str = state_machine.Actor.ORGANISATION) -> Membership:
+    """Approve a join request (承認待ち → 有効), by the organisation's members or by staff
+    (`actor`); recorded with who did it. An active membership is left as it is."""
     if membership.state != Membership.State.ACTIVE:
-        membership.state = Membership.State.ACTIVE
         membership.approved_by = by
         membership.approved_at = timezone.now()
-        membership.save(update_fields=["state", "approved_by", "approved_at"])
+        state_machine.move(machine=MEMBERSHIP_MACHINE, target=membership, to_state=MemberState.ACTIVE,
+                           agent=state_machine.Agent(actor, by), also_save=["approved_by", "approved_at"])
     return membership
 
 

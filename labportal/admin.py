@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import services
 from .admin_a11y import LabelledTabularInline
+from . import services
 from .event_labels import CLOCK_HANDLER_LABELS, MAIL_EVENT_LABELS, clock_handler_label, mail_event_label
 from .models import (
     Bureau,
@@ -26,6 +26,7 @@ from .models import (
     Region,
     SecurityEvent,
     SelectionRound,
+    StateChange,
     User,
 )
 from .reference_admin import DeleteRefusedMixin, NeverDeletedAdmin, RetirableAdmin
@@ -100,7 +101,7 @@ class ProgrammeAdmin(NeverDeletedAdmin):
 @admin.register(SelectionRound)
 class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
     """Dates are edited here; the state moves only by the clock or these actions (公表 is done
-    from the round's review settings), so that every move follows ROUND_TRANSITIONS."""
+    from the round's review settings), so that every move follows ROUND_MACHINE."""
 
     list_display = ["__str__", "state", "opens_at", "closes_at", "announced_on", "review_links"]
     list_filter = ["programme", "state"]
@@ -124,13 +125,13 @@ class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
                            reverse("admin:review_roundreviewsettings_ranking", args=[settings_.pk]),
                            reverse("admin:review_roundreviewsettings_assign", args=[settings_.pk]))
 
-
     def _move(self, request, queryset, from_state, to_state):
         from .services import TransitionNotAllowed, selection_rounds_transition
 
         try:
             moved = selection_rounds_transition(rounds=list(queryset), from_state=from_state,
-                                                to_state=to_state, actor="staff")
+                                                to_state=to_state, actor=services.Actor.STAFF,
+                                                user=request.user)
         except TransitionNotAllowed as error:
             self.message_user(request, str(error), messages.ERROR)
             return
@@ -188,7 +189,6 @@ class SelectionRoundAdmin(DeleteRefusedMixin, admin.ModelAdmin):
             "rows": rows, "queryset": queryset, "any_open": any(r["open"] for r in rows),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME})
 
-
     @admin.action(description="選択した公募回を準備中に戻す（公募中 → 準備中）")
     def back_to_preparing(self, request, queryset):
         self._move(request, queryset, SelectionRound.State.OPEN, SelectionRound.State.PREPARING)
@@ -203,14 +203,34 @@ class LabAdmin(NeverDeletedAdmin):
     search_fields = ["name", "implementing_body", "region__name"]
     list_select_related = ["programme", "selection_round__programme", "region__prefecture__bureau"]
     autocomplete_fields = ["region", "predecessor"]
-    readonly_fields = ["updated_at"]
+    readonly_fields = ["status", "updated_at"]
+    actions = ["abolish"]
 
     def get_readonly_fields(self, request, obj=None):
-        # An existing lab's status and lineage change through the transition and the review
-        # announcement (labportal.services.lab_set_status / lab_create_dx_from_iot), never by hand.
+        # A lab's status and lineage change through the transition, the review announcement and
+        # the 廃止 action (labportal.services, LAB_MACHINE), never by hand; a new lab is 活動中.
         if obj is not None:
-            return [*self.readonly_fields, "status", "predecessor"]
+            return [*self.readonly_fields, "predecessor"]
         return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        # A new lab enters the register through its one door (validation, lineage, history).
+        lab = services.lab_create(
+            programme=obj.programme, region=obj.region, selection_round=obj.selection_round, name=obj.name,
+            implementing_body=obj.implementing_body, selected_on=obj.selected_on, predecessor=obj.predecessor,
+            transitioned_on=getattr(obj, "transitioned_on", None), user=request.user, reason="管理画面で登録")
+        obj.pk = lab.pk
+        obj.refresh_from_db()
+
+    @admin.action(description="選択したラボを廃止にする")
+    def abolish(self, request, queryset):
+        changed = services.lab_abolish(labs=list(queryset), by=request.user, reason="管理画面で廃止")
+        skipped = queryset.count() - changed
+        self.message_user(request, f"{changed}件のラボを「廃止」にしました。"
+                          + (f"（{skipped}件は廃止にできる状態でないため変更していません）" if skipped else ""),
+                          messages.SUCCESS if changed else messages.WARNING)
 
     @admin.display(description="種別", ordering="region__kind")
     def kind(self, lab):
@@ -222,7 +242,7 @@ class LabAdmin(NeverDeletedAdmin):
 
     @admin.display(description="経済産業局", ordering="region__prefecture__bureau__order")
     def bureau(self, lab):
-        return lab.region.prefecture.bureau.short_name
+        return lab.region.prefecture.bureau.name
 
 
 # --- The mail outbox and the clock (issue 3): read-only records; staff may resend failed mail.
@@ -409,3 +429,47 @@ class LoginLockAdmin(admin.ModelAdmin):
     def release(self, request, queryset):
         released = services.login_lock_release(attempts=queryset, by=request.user, request=request)
         self.message_user(request, f"{released}件のロックを解除しました。すぐにログインできます。", messages.SUCCESS)
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(_ReadOnlyAdmin):
+    """The history of the machines without an events table of their own (公募回, ラボ, 申請主体,
+    所属): written by labportal.state_machine from the services, read here."""
+
+    list_display = ["created_at", "machine_label", "target_label", "from_label", "action", "to_label",
+                    "actor", "user", "reason"]
+    list_filter = ["machine", "actor", "created_at"]
+    list_select_related = ["user", "content_type"]
+    search_fields = ["reason", "user__email", "user__last_name"]
+    date_hierarchy = "created_at"
+    fields = ["created_at", "machine", "content_type", "object_id", "from_state", "action", "to_state",
+              "actor", "user", "reason"]
+    readonly_fields = fields
+
+    def _label(self, change, state):
+        from .state_machine import MACHINES
+
+        machine = MACHINES.get(change.machine)
+        return machine.state_label(state) if machine else state
+
+    @admin.display(description="状態の種類", ordering="machine")
+    def machine_label(self, change):
+        from .state_machine import MACHINES
+
+        machine = MACHINES.get(change.machine)
+        return machine.label if machine else change.machine
+
+    @admin.display(description="対象")
+    def target_label(self, change):
+        return f"{change.content_type.name} {change.object_id}"
+
+    @admin.display(description="変更前", ordering="from_state")
+    def from_label(self, change):
+        return self._label(change, change.from_state)
+
+    @admin.display(description="変更後", ordering="to_state")
+    def to_label(self, change):
+        return self._label(change, change.to_state)
+
+
+from . import public_admin  # noqa: E402,F401 - registers the public pages' texts (issue 16)

@@ -126,7 +126,7 @@ def open_rounds(now: datetime) -> int:
     if not due:
         return 0
     opened = selection_rounds_transition(rounds=due, from_state=State.PREPARING,
-                                         to_state=State.OPEN, actor=Actor.CLOCK)
+                                         to_state=State.OPEN, actor=Actor.SYSTEM)
     reminder_days = list(reversed(reminder_offsets()))
     _mail_staff("round_opened", opened, "opened",
                 lambda selection_round: {"reminder_days": reminder_days})
@@ -187,7 +187,7 @@ def close_rounds(now: datetime) -> int:
     if not due:
         return 0
     closed = selection_rounds_transition(rounds=due, from_state=State.OPEN,
-                                         to_state=State.REVIEWING, actor=Actor.CLOCK)
+                                         to_state=State.REVIEWING, actor=Actor.SYSTEM)
     if not closed:
         return 0
     counts = round_hooks.application_counts(closed)

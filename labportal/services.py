@@ -37,11 +37,16 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from applications.normalise import one_line
+
+from . import state_machine
 from .mail_backend import MessageNotSent
 from .models import OutboxMail, SelectionRound
+from .state_machine import Actor, Agent, Machine, TransitionNotAllowed  # noqa: F401 (TransitionNotAllowed: the callers' import)
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +160,7 @@ def render_mail(event: str, context: Mapping) -> tuple[str, str]:
     for line in lines:
         if line or (tidy and tidy[-1]):  # at most one blank line in a row
             tidy.append(line)
-    return subject.strip()[:255], "\n".join(tidy).strip("\n") + "\n"
+    return one_line(subject)[:255], "\n".join(tidy).strip("\n") + "\n"
 
 
 def _outbox_row(request: MailRequest, key: str, now: datetime, batch: uuid.UUID) -> OutboxMail:
@@ -285,9 +290,11 @@ def _deliver(mail: OutboxMail, *, on_handover, on_accepted) -> None:
     reports_handover = getattr(backend, "reports_handover", False)
     if not reports_handover:
         on_handover()  # a local backend (file, console, memory): the whole send is the hand-over
+    # Headers on one line whatever the row holds: a CR or LF makes Django refuse the whole mail
+    # (BadHeaderError), and a row written before the forms refused them must still go out.
     message = EmailMessage(
-        subject=mail.subject, body=mail.body, to=mail.recipients, connection=backend,
-        headers={"Message-ID": mail.message_id, "Auto-Submitted": "auto-generated"})
+        subject=one_line(mail.subject), body=mail.body, to=[one_line(r) for r in mail.recipients],
+        connection=backend, headers={"Message-ID": one_line(mail.message_id), "Auto-Submitted": "auto-generated"})
     message.send(fail_silently=False)
     if not reports_handover:
         on_accepted()
@@ -400,68 +407,99 @@ def outbox_resend(*, mail_ids: Iterable[int]) -> int:
 
 # --- Selection rounds ----------------------------------------------------------------------
 
-class Actor:
-    CLOCK = "clock"  # the sweep, at the round's dates
-    STAFF = "staff"  # 事務局, by hand
-
-
 RoundState = SelectionRound.State
-ROUND_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
-    (RoundState.PREPARING, RoundState.OPEN): frozenset({Actor.CLOCK, Actor.STAFF}),
-    (RoundState.OPEN, RoundState.REVIEWING): frozenset({Actor.CLOCK, Actor.STAFF}),
-    (RoundState.OPEN, RoundState.PREPARING): frozenset({Actor.STAFF}),  # 公募の差し戻し
-    (RoundState.REVIEWING, RoundState.ANNOUNCED): frozenset({Actor.STAFF}),
-}
 
-
-class TransitionNotAllowed(Exception):
-    pass
+# Who may move a round from which state to which (labportal.state_machine's shape). The clock
+# (Actor.SYSTEM) moves it at its dates; staff by hand (公表 is done from the review settings).
+ROUND_MACHINE = Machine(name="selection_round", label="公募回", states=RoundState, table={
+    Actor.STAFF: {
+        RoundState.PREPARING: {RoundState.OPEN: "公募を開始する"},
+        RoundState.OPEN: {RoundState.REVIEWING: "締め切る", RoundState.PREPARING: "準備中に戻す（公募の差し戻し）"},
+        RoundState.REVIEWING: {RoundState.ANNOUNCED: "公表する"},
+    },
+    Actor.SYSTEM: {
+        RoundState.PREPARING: {RoundState.OPEN: "公募を開始する（公募開始日時）"},
+        RoundState.OPEN: {RoundState.REVIEWING: "締め切る（公募締切日時）"},
+    },
+})
 
 
 def selection_rounds_transition(*, rounds: Iterable[SelectionRound], from_state: str,
-                                to_state: str, actor: str) -> list[SelectionRound]:
+                                to_state: str, actor: str, user=None) -> list[SelectionRound]:
     """Move rounds from `from_state` to `to_state`: the one door for a round's state.
 
-    Guarantees: a move not in ROUND_TRANSITIONS for `actor` raises TransitionNotAllowed before
+    Guarantees: a move not in ROUND_MACHINE for `actor` raises TransitionNotAllowed before
     anything changes. The rows are locked and re-read, so of two racing callers only one moves
-    a round; rounds no longer in `from_state` are skipped. Every move is logged once, here.
-    Returns the rounds that moved (with `state` updated), in two queries however many.
+    a round; rounds no longer in `from_state` are skipped. Every move is recorded once, as a
+    StateChange with the actor. Returns the rounds that moved (with `state` updated), in three
+    queries however many.
     """
-    if actor not in ROUND_TRANSITIONS.get((from_state, to_state), frozenset()):
-        raise TransitionNotAllowed(
-            f"公募回の状態を「{RoundState(from_state).label}」から「{RoundState(to_state).label}」"
-            f"へ変更することはできません（{actor}）。")
+    ROUND_MACHINE.check(actor, from_state, to_state)
     by_id = {selection_round.pk: selection_round for selection_round in rounds}
     with transaction.atomic():
         moving = list(SelectionRound.objects.select_for_update()
                       .filter(pk__in=list(by_id), state=from_state).values_list("pk", flat=True))
         if moving:
             SelectionRound.objects.filter(pk__in=moving).update(state=to_state)
-    moved = []
-    for pk in moving:
-        selection_round = by_id[pk]
-        selection_round.state = to_state
-        moved.append(selection_round)
-        logger.info("公募回 %s（id=%s）: %s → %s（%s）", selection_round, pk,
-                    RoundState(from_state).label, RoundState(to_state).label, actor)
-    return moved
+            for pk in moving:
+                by_id[pk].state = to_state
+            state_machine.record(machine=ROUND_MACHINE, targets=[by_id[pk] for pk in moving],
+                                 from_states=from_state, to_state=to_state, agent=Agent(actor, user))
+    return [by_id[pk] for pk in moving]
 
 
-def selection_round_set_state(*, selection_round: SelectionRound, state: str, actor: str) -> bool:
+def selection_round_set_state(*, selection_round: SelectionRound, state: str, actor: str,
+                               user=None) -> bool:
     """One round from its current state to `state`; False if someone moved it meanwhile."""
     return bool(selection_rounds_transition(rounds=[selection_round], from_state=selection_round.state,
-                                            to_state=state, actor=actor))
+                                            to_state=state, actor=actor, user=user))
 
 
 # --- The register: a lab's status, and the DX lab that succeeds an IoT lab (issue 6) -----------
-# Added by the transition app (transition.services calls these). Additive: nothing above uses them.
+# The transition app moves a lab's status with its requests (transition.services calls these);
+# staff abolish a lab from the admin. Every lab is created by lab_create.
 
-def lab_set_status(*, labs, status: str, from_statuses=None) -> int:
-    """Set the status of `labs` (Lab rows or ids) in one UPDATE; returns how many changed.
+def _lab_machine() -> Machine:
+    from .models import Lab
 
-    With `from_statuses`, only labs now in one of them change, so a repeated call changes
-    nothing more. `updated_at` moves with the status: the directory and the open data read the
-    row itself, so they show the new status at once.
+    Status = Lab.Status
+    before_end = (Status.ACTIVE, Status.UNREGISTERED, Status.TRANSITIONING)
+    at_end = {Status.ABOLISHED: "期間終了後の扱いにする（廃止）", Status.COEXISTING: "期間終了後の扱いにする（併存）"}
+    return Machine(name="lab", label="ラボ", states=Status, field="status", table={
+        Actor.ORGANISATION: {
+            Status.ACTIVE: {Status.TRANSITIONING: "移行申請を提出する"},
+            Status.UNREGISTERED: {Status.TRANSITIONING: "移行申請を提出する"},
+            Status.TRANSITIONING: {Status.ACTIVE: "移行しないと届け出る"},
+        },
+        Actor.STAFF: {
+            Status.ACTIVE: {Status.MOVED: "移行を承認する", Status.ABOLISHED: "廃止する",
+                            Status.COEXISTING: at_end[Status.COEXISTING]},
+            Status.TRANSITIONING: {Status.ACTIVE: "移行を不承認にする・辞退を受け付ける",
+                                   Status.MOVED: "移行を承認する", **at_end},
+            # A DX lab selected in a round of the region succeeds its IoT lab (lab_create).
+            Status.COEXISTING: {Status.ABOLISHED: "廃止する", Status.MOVED: "後継の地域DX推進ラボを登録する"},
+            Status.ABOLISHED: {Status.MOVED: "後継の地域DX推進ラボを登録する"},
+            # 状況未登録: the seed states no IoT lab's activity (issue 16); staff record what they learn.
+            Status.UNREGISTERED: {Status.ACTIVE: "活動を確認する", Status.MOVED: "移行を承認する",
+                                  Status.ABOLISHED: "廃止する", Status.COEXISTING: at_end[Status.COEXISTING]},
+        },
+        Actor.SYSTEM: {state: dict(at_end) for state in before_end},
+    }, notes="ラボは `labportal.services.lab_create` で「活動中」として登録されます。移行承認や、同じ地域の"
+             "地域DX推進ラボの選定では、移行元のIoTラボが「DXラボへ移行済」になります。")
+
+
+LAB_MACHINE = _lab_machine()
+
+
+def lab_set_status(*, labs, status: str, from_statuses=None, actor: str = Actor.SYSTEM, user=None,
+                   reason: str = "") -> int:
+    """Set the status of `labs` (Lab rows or ids); returns how many changed.
+
+    Guarantees: every move is checked against LAB_MACHINE for `actor` (TransitionNotAllowed
+    before anything changes) and recorded once as a StateChange. With `from_statuses`, only labs
+    now in one of them change, so a repeated call changes nothing more. `updated_at` moves with
+    the status: the directory and the open data read the row itself, so they show the new status
+    at once. One UPDATE however many.
     """
     from .models import Lab
 
@@ -470,45 +508,126 @@ def lab_set_status(*, labs, status: str, from_statuses=None) -> int:
     ids = [getattr(lab, "pk", lab) for lab in labs]
     if not ids:
         return 0
-    rows = Lab.objects.filter(pk__in=ids).exclude(status=status)
-    if from_statuses is not None:
-        rows = rows.filter(status__in=list(from_statuses))
-    changed = rows.update(status=status, updated_at=timezone.now())
-    if changed:
-        logger.info("ラボ %s 件の状態を「%s」にしました", changed, Lab.Status(status).label)
-    return changed
+    # No savepoint of its own: the callers' transaction (the transition's, the clock handler's)
+    # is the unit; the lock keeps the history true when two callers race.
+    with transaction.atomic(savepoint=False):
+        rows = Lab.objects.select_for_update(of=("self",)).filter(pk__in=ids).exclude(status=status).order_by()
+        if from_statuses is not None:
+            rows = rows.filter(status__in=list(from_statuses))
+        moving = list(rows.only("pk", "status"))
+        refused = next((lab for lab in moving if not LAB_MACHINE.allows(actor, lab.status, status)), None)
+        from_states = {lab.pk: lab.status for lab in moving}
+        if moving and refused is None:
+            Lab.objects.filter(pk__in=list(from_states)).update(status=status, updated_at=timezone.now())
+            state_machine.record(machine=LAB_MACHINE, targets=moving, from_states=from_states, to_state=status,
+                                 agent=Agent(actor, user), reason=reason)
+    if refused is not None:  # raised outside the block, so the caller's transaction stays usable
+        LAB_MACHINE.check(actor, refused.status, status)
+    return len(moving)
 
 
-def lab_create_dx_from_iot(*, iot_lab, selection_round: SelectionRound, implementing_body: str = "",
-                           selected_on=None):
-    """The DX lab that succeeds `iot_lab`, created in the register and linked to it
-    (Lab.predecessor); the IoT lab becomes DXラボへ移行済. Returns the DX lab.
+def lab_abolish(*, labs, by, reason: str = "") -> int:
+    """Staff's 廃止 of labs (活動中 or 併存); labs in another status are left alone."""
+    from .models import Lab
+
+    return lab_set_status(labs=labs, status=Lab.Status.ABOLISHED, actor=Actor.STAFF, user=by, reason=reason,
+                          from_statuses=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED, Lab.Status.COEXISTING])
+
+
+def lab_create(*, programme, region, selection_round: SelectionRound | None = None, name: str = "",
+               implementing_body: str = "", selected_on=None, predecessor=None, transitioned_on=None,
+               actor: str = Actor.STAFF, user=None, reason: str = "登録"):
+    """The one door by which a lab enters the register (issue 16). Returns the lab.
+
+    Two ways in:
+    - selected in a round (`selection_round` of `programme`): a DX lab whose region already has an
+      IoT lab without a successor records that IoT lab as its predecessor, and the IoT lab becomes
+      DXラボへ移行済 — in the caller's transaction (the announcement's); `lab_succeeded` is sent so
+      the transition app ends the IoT lab's transition request in the same transaction.
+    - moved from an IoT lab by plan change (`predecessor` and `transitioned_on`, no round): the
+      DX lab takes no DX 第n弾; it shows its predecessor's IoT round and the 移行日, which the
+      IoT lab records too. Its name follows seed_data.dx_lab_name (「会津若松市地域DX推進ラボ」).
+    The new lab's status is 活動中. Its registration and the predecessor's move are checked
+    against LAB_MACHINE and recorded as StateChanges with `actor` and `user`.
+    """
+    from .models import Lab
+    from .seed_data import dx_lab_name
+
+    if selection_round is not None and selection_round.programme_id != programme.pk:
+        raise ValueError("ラボの制度と公募回の制度が一致していません。")
+    with transaction.atomic():
+        if predecessor is None and selection_round is None:
+            raise ValueError("公募回か移行元のIoTラボを指定してください。")
+        if predecessor is None and programme.code == "dx":
+            predecessor = (Lab.objects.select_for_update(of=("self",)).filter(
+                programme__code="iot", region=region, successor__isnull=True).order_by("pk").first())
+            via_round = predecessor is not None
+        else:
+            via_round = False
+        if selection_round is None:
+            name = dx_lab_name(region.name)
+        lab = Lab(name=name or dx_lab_name(region.name), region=region, programme=programme,
+                  selection_round=selection_round, selected_on=selected_on,
+                  transitioned_on=None if via_round else transitioned_on,
+                  implementing_body=implementing_body, status=Lab.Status.ACTIVE, predecessor=predecessor)
+        lab.full_clean()
+        lab.save()
+        agent = Agent(actor, user)
+        state_machine.record(machine=LAB_MACHINE, targets=[lab], from_states="", to_state=lab.status,
+                             agent=agent, reason=reason, action="登録")
+        if predecessor is not None:
+            predecessor_from = predecessor.status
+            LAB_MACHINE.check(agent.actor, predecessor_from, Lab.Status.MOVED)
+            changes = {"status": Lab.Status.MOVED, "updated_at": timezone.now()}
+            if not via_round and transitioned_on:
+                changes["transitioned_on"] = transitioned_on
+            Lab.objects.filter(pk=predecessor.pk).update(**changes)
+            predecessor.status = Lab.Status.MOVED
+            state_machine.record(machine=LAB_MACHINE, targets=[predecessor], from_states=predecessor_from,
+                                 to_state=Lab.Status.MOVED, agent=agent, reason=f"後継の{lab.name}の登録")
+            if via_round:
+                lab_succeeded.send(sender=Lab, iot_lab=predecessor, dx_lab=lab)
+    logger.info("ラボ %s（id=%s）を台帳に登録しました（移行元 %s）", lab.name, lab.pk,
+                getattr(predecessor, "pk", None))
+    return lab
+
+
+# Sent inside lab_create's transaction when a DX lab selected in an ordinary round succeeds an
+# IoT lab of its region: the transition app ends that IoT lab's transition request.
+lab_succeeded = Signal()
+
+
+def lab_create_dx_from_iot(*, iot_lab, selection_round: SelectionRound | None = None,
+                           implementing_body: str = "", selected_on=None, user=None):
+    """The DX lab that succeeds `iot_lab` by plan change (lab_create's second way in), linked to
+    it (Lab.predecessor); the IoT lab becomes DXラボへ移行済 and both record the 移行日
+    (`selected_on`, today by default). The DX lab takes no DX round: `selection_round` is
+    accepted for the callers' sake and not stored. Returns the DX lab.
 
     Guarantees: one transaction (the IoT lab's row is locked first); idempotent — when the IoT
     lab already has a successor, that one is returned and nothing changes. The IoT lab keeps its
-    own round and date of selection, so its first selection stays visible on both pages.
+    own round and 選定時期.
     """
-    from .models import Lab
+    from .models import Lab, Programme
 
     if iot_lab.programme.code != "iot":
         raise ValueError("移行元には地方版IoT推進ラボを指定してください。")
-    if selection_round.programme.code != "dx":
-        raise ValueError("移行先の公募回には地域DX推進ラボの公募回を指定してください。")
     with transaction.atomic():
-        locked = Lab.objects.select_for_update().get(pk=iot_lab.pk)
+        locked = Lab.objects.select_for_update().select_related("region").get(pk=iot_lab.pk)
         existing = Lab.objects.filter(predecessor=locked).first()
         if existing is not None:
             return existing
-        if Lab.objects.filter(programme=selection_round.programme, region_id=locked.region_id,
-                              name=locked.name).exists():
-            raise ValueError(f"台帳に同じ地域・名称の地域DX推進ラボ（{locked.name}）が既にあります。"
-                             "台帳を確認してから承認してください。")
-        dx_lab = Lab.objects.create(
-            name=locked.name, region_id=locked.region_id, programme=selection_round.programme,
-            selection_round=selection_round, selected_on=selected_on or timezone.localdate(),
-            implementing_body=implementing_body or locked.implementing_body,
-            status=Lab.Status.ACTIVE, predecessor=locked)
-        lab_set_status(labs=[locked], status=Lab.Status.MOVED)
+        dx = Programme.objects.get(code="dx")
+        from .seed_data import dx_lab_name
+
+        if Lab.objects.filter(programme=dx, region_id=locked.region_id,
+                              name=dx_lab_name(locked.region.name)).exists():
+            raise ValueError(f"台帳に同じ地域・名称の地域DX推進ラボ（{dx_lab_name(locked.region.name)}）が"
+                             "既にあります。台帳を確認してから承認してください。")
+        dx_lab = lab_create(programme=dx, region=locked.region, predecessor=locked,
+                            transitioned_on=selected_on or timezone.localdate(),
+                            implementing_body=implementing_body or locked.implementing_body,
+                            user=user, reason="IoTラボからの移行")
     logger.info("IoTラボ %s（id=%s）からDXラボ（id=%s）を作成しました", locked.name, locked.pk, dx_lab.pk)
     return dx_lab
 

@@ -33,8 +33,10 @@ from .models import (
     Review,
     ReviewExclusion,
     RoundReviewSettings,
+    RoundReviewSettingsVersion,
     Score,
 )
+from .models.criteria import SETTINGS_VERSION_FIELDS
 
 logger = logging.getLogger(__name__)
 
@@ -187,24 +189,53 @@ def round_settings_ensure(*, selection_round: SelectionRound, by=None) -> RoundR
     round_settings._history_user = by
     with transaction.atomic():
         round_settings.save()
+        _settings_version(round_settings, by=by, reason="作成（制度の基準セットで自動作成）")
     return round_settings
 
 
-def round_settings_save(*, round_settings: RoundReviewSettings, by) -> RoundReviewSettings:
-    """Save a round's settings; its criteria set cannot change once the first score is saved."""
+def round_settings_save(*, round_settings: RoundReviewSettings, by, reason: str = "") -> RoundReviewSettings:
+    """Create a round's settings (version 1), or change them as a new version (`reason`
+    required): each version is kept as it was made (RoundReviewSettingsVersion: the values, who,
+    when, why and from when) and never changed or deleted; the settings row holds the latest
+    version's values, which apply from the moment the version is made. The criteria set cannot
+    change once the first score is saved, nor the round ever."""
     if round_settings.pk:
         current = RoundReviewSettings.objects.get(pk=round_settings.pk)
         if current.scoring_started_at and current.criteria_set_id != round_settings.criteria_set_id:
             raise CriteriaFrozen("この公募回は採点が始まっているため、基準セットを変更できません。")
         if current.selection_round_id != round_settings.selection_round_id:
             raise ReviewError("審査設定の公募回は変更できません。")
+        if not reason.strip():
+            raise ReviewError("審査設定を変更する理由を入力してください（新しい版の記録に残ります）。")
     try:
         round_settings.full_clean(validate_unique=not round_settings.pk)
     except ValidationError as error:
         raise ReviewError(" ".join(error.messages)) from error
-    round_settings._history_user = by
-    round_settings.save()
+    with transaction.atomic():
+        if round_settings.pk:
+            RoundReviewSettings.objects.select_for_update().get(pk=round_settings.pk)
+            if not round_settings.versions.exists():
+                # Settings made before versions were kept: their values until now are version 1.
+                _settings_version(current, by=None, reason="版の記録を始める前の設定", at=current_time_of(current))
+        round_settings._history_user = by
+        round_settings._change_reason = (reason.strip() or "作成")[:100]
+        round_settings.save()
+        _settings_version(round_settings, by=by, reason=reason.strip() or "作成")
     return round_settings
+
+
+def current_time_of(round_settings: RoundReviewSettings) -> datetime:
+    """When settings without versions took their values: their last history row, else now."""
+    last = round_settings.history.order_by("-history_date").values_list("history_date", flat=True).first()
+    return last or timezone.now()
+
+
+def _settings_version(round_settings: RoundReviewSettings, *, by, reason: str,
+                      at: datetime | None = None) -> RoundReviewSettingsVersion:
+    number = (round_settings.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    return RoundReviewSettingsVersion.objects.create(
+        round_settings=round_settings, number=number, effective_from=at or timezone.now(), reason=reason,
+        created_by=by, **{name: getattr(round_settings, name) for name in SETTINGS_VERSION_FIELDS})
 
 
 # --- Assignments ------------------------------------------------------------------------------
@@ -836,7 +867,7 @@ def round_announce(*, selection_round: SelectionRound, by, announced_on: date | 
     each applicant organisation's members get one result mail (outbox, dedup key per decision).
     Idempotent: on an announced round it does nothing and says so."""
     from applications.services import applications_transition_bulk
-    from labportal.services import selection_round_set_state
+    from labportal.services import lab_create, selection_round_set_state
 
     now = now or timezone.now()
     announced_on = announced_on or timezone.localdate(now)
@@ -888,8 +919,11 @@ def round_announce(*, selection_round: SelectionRound, by, announced_on: date | 
         for decision in pending:
             lab = labs.get(decision.pk)
             if lab is not None:
-                lab.full_clean()
-                lab.save()
+                # The register's one door: a DX lab of a region with an IoT lab records it as its
+                # predecessor and ends its transition, in this transaction (issue 16).
+                lab = lab_create(programme=lab.programme, region=lab.region, selection_round=lab.selection_round,
+                                 name=lab.name, implementing_body=lab.implementing_body,
+                                 selected_on=lab.selected_on, user=by, reason=f"{selection_round.label}の公表")
                 decision.lab = lab
                 result.labs.append(lab)
             decision.announced_at = now
@@ -899,7 +933,8 @@ def round_announce(*, selection_round: SelectionRound, by, announced_on: date | 
             result.announced.append(decision)
         selection_round.announced_on = announced_on
         selection_round.save(update_fields=["announced_on"])
-        selection_round_set_state(selection_round=selection_round, state=RoundState.ANNOUNCED, actor="staff")
+        selection_round_set_state(selection_round=selection_round, state=RoundState.ANNOUNCED, actor="staff",
+                                  user=by)
         _mail_decisions(pending)
     logger.info("round %s announced: %s decisions, %s labs", selection_round.pk, len(result.announced),
                 len(result.labs))

@@ -269,10 +269,10 @@ def review_decision_record(*, request, selected: bool, by, message: str):
         raise TransitionNotAllowed(str(error)) from error
 
 
-def review_decision_announce(*, request, lab, now: datetime) -> None:
+def review_decision_announce(*, request, lab, by, now: datetime) -> None:
     """The plan's decision is made known with the transition's own decision (the plan round is
-    never announced as a whole: plans arrive and are decided one by one over the period)."""
-    from review.models import Decision
+    never announced as a whole: plans arrive and are decided one by one over the period),
+    through the review app's own door, so the history records who announced it."""
+    from review.services import decision_mark_announced
 
-    Decision.objects.filter(application_id=request.application_id, announced_at__isnull=True).update(
-        announced_at=now, lab=lab)
+    decision_mark_announced(application=request.application, by=by, lab=lab, now=now)

@@ -57,10 +57,15 @@ ALLOWED_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
         State.UNDER_REVIEW: frozenset({State.APPROVED, State.RETURNED, State.REJECTED}),
     },
     Actor.SYSTEM: {
-        # the end of the period, for labs that had submitted nothing
-        State.NOT_STARTED: frozenset({State.EXPIRED}),
-        State.DRAFT: frozenset({State.EXPIRED}),
-        State.RETURNED: frozenset({State.EXPIRED}),
+        # the end of the period, for labs that had submitted nothing; or the region selected as a
+        # DX lab in an ordinary round (labportal.services.lab_create): the move is done
+        State.NOT_STARTED: frozenset({State.EXPIRED, State.APPROVED}),
+        State.DRAFT: frozenset({State.EXPIRED, State.APPROVED}),
+        State.RETURNED: frozenset({State.EXPIRED, State.APPROVED}),
+        State.SUBMITTED: frozenset({State.APPROVED}),
+        State.UNDER_REVIEW: frozenset({State.APPROVED}),
+        State.DECLINED: frozenset({State.APPROVED}),
+        State.EXPIRED: frozenset({State.APPROVED}),
     },
 }
 
@@ -69,6 +74,8 @@ ALLOWED_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
 PROCEDURE_ONLY: dict[tuple[str, str], str] = {
     (State.SUBMITTED, State.APPROVED): Procedure.PLAN_CHANGE,
     (State.SUBMITTED, State.UNDER_REVIEW): Procedure.RESELECTION,
+    # 計画変更手続きの提出のみ has no review, so nothing to refuse (issue 16): staff receive it.
+    (State.SUBMITTED, State.REJECTED): Procedure.RESELECTION,
 }
 
 # Besides the tables, _refusal checks the rest: the organisation moves only while the policy in
@@ -81,7 +88,7 @@ def is_allowed(*, actor: str, from_state: str, to_state: str, procedure: str = "
     if to_state not in ALLOWED_TRANSITIONS.get(actor, {}).get(from_state, frozenset()):
         return False
     required = PROCEDURE_ONLY.get((from_state, to_state))
-    return required is None or procedure == required
+    return required is None or procedure == required or actor == Actor.SYSTEM
 
 
 def allowed_moves(request: TransitionRequest, actor: str) -> list[str]:
@@ -210,7 +217,7 @@ def _apply(moving, *, to_state, actor, user, message, policy, now) -> list[Move]
         TransitionEvent(request=request, from_state=from_states[request.pk], to_state=to_state,
                         actor=actor, user=user, message=message, created_at=now)
         for request in moving)
-    _EFFECTS[to_state](moving, from_states=from_states, user=user, policy=policy, now=now)
+    _EFFECTS[to_state](moving, from_states=from_states, actor=actor, user=user, policy=policy, now=now)
     _mail(moving, to_state=to_state, from_states=from_states, events=events, policy=policy, now=now)
     return [Move(request, from_states[request.pk], event) for request, event in zip(moving, events)]
 
@@ -221,11 +228,11 @@ def _effect_none(moving, **_):
     pass
 
 
-def _effect_submitted(moving, *, user, now, **_):
+def _effect_submitted(moving, *, actor, user, now, **_):
     for request in moving:
         plan.plan_submitted(request=request, user=user, now=now)
     lab_set_status(labs=[r.lab for r in moving], status=Lab.Status.TRANSITIONING,
-                   from_statuses=[Lab.Status.ACTIVE])
+                   from_statuses=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED], actor=actor, user=user, reason="移行申請の提出")
 
 
 def _effect_under_review(moving, *, user, **_):
@@ -241,6 +248,10 @@ def _effect_returned(moving, *, user, **_):
 
 def _effect_approved(moving, *, user, policy, now, **_):
     for request in moving:
+        if Lab.objects.filter(predecessor_id=request.lab_id).exists():
+            # Selected as a DX lab in an ordinary round (labportal.services.lab_create linked it):
+            # nothing of the plan to decide, nothing to create.
+            continue
         reviewed = request.procedure == Procedure.RESELECTION and request.application_id
         if reviewed:
             plan.review_decision_record(request=request, selected=True, by=user, message=request.decision_message)
@@ -249,14 +260,14 @@ def _effect_approved(moving, *, user, policy, now, **_):
         try:
             dx_lab = lab_create_dx_from_iot(iot_lab=request.lab, selection_round=round_,
                                             implementing_body=plan.implementing_body(request),
-                                            selected_on=timezone.localdate(now))
+                                            selected_on=timezone.localdate(now), user=user)
         except ValueError as error:
             raise TransitionNotAllowed(str(error)) from error
         if reviewed:
-            plan.review_decision_announce(request=request, lab=dx_lab, now=now)
+            plan.review_decision_announce(request=request, lab=dx_lab, by=user, now=now)
 
 
-def _effect_rejected(moving, *, user, policy, now, **_):
+def _effect_rejected(moving, *, actor, user, policy, now, **_):
     for request in moving:
         # A plan refused after its re-review: the review app records the same decision. One
         # refused before any review (from 提出済) has nothing to record there.
@@ -266,25 +277,27 @@ def _effect_rejected(moving, *, user, policy, now, **_):
             plan.review_decision_record(request=request, selected=False, by=user, message=request.decision_message)
         plan.plan_not_selected(request=request, user=user)
         if reviewed:
-            plan.review_decision_announce(request=request, lab=None, now=now)
+            plan.review_decision_announce(request=request, lab=None, by=user, now=now)
     # Decided after the end of the period: the IoT lab takes the end state now; before it, the
     # IoT lab carries on as it was.
     if policy is not None and policy.has_ended(now):
         lab_set_status(labs=[r.lab for r in moving], status=policy.end_state,
-                       from_statuses=[Lab.Status.ACTIVE, Lab.Status.TRANSITIONING])
+                       from_statuses=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED, Lab.Status.TRANSITIONING], actor=actor, user=user,
+                       reason="移行の不承認（移行期間の終了後）")
     else:
         lab_set_status(labs=[r.lab for r in moving], status=Lab.Status.ACTIVE,
-                       from_statuses=[Lab.Status.TRANSITIONING])
+                       from_statuses=[Lab.Status.TRANSITIONING], actor=actor, user=user, reason="移行の不承認")
 
 
-def _effect_declined(moving, **_):
+def _effect_declined(moving, *, actor, user, **_):
     lab_set_status(labs=[r.lab for r in moving], status=Lab.Status.ACTIVE,
-                   from_statuses=[Lab.Status.TRANSITIONING])
+                   from_statuses=[Lab.Status.TRANSITIONING], actor=actor, user=user, reason="移行しない")
 
 
-def _effect_expired(moving, *, policy, **_):
+def _effect_expired(moving, *, actor, policy, **_):
     lab_set_status(labs=[r.lab for r in moving], status=policy.end_state,
-                   from_statuses=[Lab.Status.ACTIVE, Lab.Status.TRANSITIONING])
+                   from_statuses=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED, Lab.Status.TRANSITIONING], actor=actor,
+                   reason="移行期間の終了")
 
 
 _EFFECTS = {
@@ -338,6 +351,8 @@ def request_context(request: TransitionRequest, policy: TransitionPolicy | None)
 
 def _mail(moving, *, to_state, from_states, events, policy, now):
     org_event, staff_event = _MAIL_EVENTS.get(to_state, (None, None))
+    if to_state == State.APPROVED and all(event.actor == Actor.SYSTEM for event in events):
+        return  # ended by a DX selection in an ordinary round: that round's result mail says it
     if not (org_event or staff_event):
         return
     members = member_recipients_by_organisation({r.organisation_id for r in moving if r.organisation_id}) \

@@ -3,7 +3,9 @@
 from .accounts import Role, User, UserManager
 from .clock import ClockEvent, ClockLock
 from .outbox import OutboxMail
+from .public import Notice, PublicPage, RoundGuide
 from .security import LoginLock, SecurityEvent
+from .state import StateChange
 from .register import (
     Bureau,
     Lab,
@@ -18,5 +20,6 @@ from .register import (
 __all__ = [
     "Bureau", "Lab", "Prefecture", "Programme", "Region", "RegionMember", "Role", "SelectionRound", "User",
     "UserManager", "validate_local_government_code",
-    "ClockEvent", "ClockLock", "OutboxMail", "LoginLock", "SecurityEvent",
+    "ClockEvent", "ClockLock", "OutboxMail", "LoginLock", "SecurityEvent", "StateChange",
+    "Notice", "PublicPage", "RoundGuide",
 ]
