@@ -48,5 +48,7 @@ def secret_of(user) -> str:
 
 def type_code(page, secret: str) -> None:
     """In a browser on the code page after the password: type what the authenticator app shows."""
-    page.get_by_label("確認コード").fill(totp_code(secret))
+    field = page.get_by_label("確認コード")
+    field.click()  # a person clicks the field before typing (tests/e2e/person.py)
+    field.fill(totp_code(secret))
     page.get_by_role("button", name="ログイン", exact=True).click()

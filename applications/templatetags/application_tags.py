@@ -45,3 +45,18 @@ def maxlength(field):
 @register.filter
 def in_set(value, collection):
     return value in (collection or ())
+
+
+@register.filter
+def section_blank(application, key):
+    """True when nothing is typed in the section (the navigation then says 未入力, not 入力済,
+    for an optional section such as その他 that has no missing required items)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        section = getattr(application, key)
+    except (ObjectDoesNotExist, AttributeError):
+        return True
+    skip = {"id", "application", "version", "updated_at", "updated_by"}
+    return not any(getattr(section, f.attname) not in (None, "") for f in section._meta.concrete_fields
+                   if f.name not in skip)

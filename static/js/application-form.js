@@ -67,6 +67,41 @@
     input.addEventListener("input", function () { updateCounter(input, counter); });
   });
 
+  // --- Amounts in yen (年間予算): what was typed, read back as 「12,000,000円」 while typing; on
+  // leaving the field the digits get their separators. The server accepts full-width digits,
+  // commas and 円 too (applications/normalise.py), so this only helps the reading.
+  function amountDigits(text) {
+    var half = text.replace(/[０-９]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+      .replace(/[,，、\s　]/g, "").replace(/円$/, "");
+    return /^\d+$/.test(half) ? half.replace(/^0+(?=\d)/, "") : null;
+  }
+  function withSeparators(digits) { return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  document.querySelectorAll("input[data-amount=yen], input[name$='annual_budget']").forEach(function (input) {
+    var readout = document.createElement("div");
+    readout.className = "form-text amount-readout";
+    readout.id = input.id + "_readout";
+    readout.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", readout);
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    described.push(readout.id);
+    input.setAttribute("aria-describedby", described.join(" "));
+    function show() {
+      var value = input.value.trim();
+      var digits = amountDigits(value);
+      readout.textContent = !value ? "" : digits ? withSeparators(digits) + "円"
+        : "数字で入力してください（例: 12,000,000）";
+    }
+    var saved = amountDigits(input.value.trim());
+    if (saved) { input.value = withSeparators(saved); }
+    input.addEventListener("input", show);
+    input.addEventListener("blur", function () {
+      var digits = amountDigits(input.value.trim());
+      if (digits) { input.value = withSeparators(digits); }
+      show();
+    });
+    show();
+  });
+
   // --- Tables (inline formsets): 「行を追加」 and each row's 「行を削除」 -----------------------
   // Removing ticks the row's DELETE box (the fallback without JavaScript) and hides the row;
   // saving the form then deletes it. The focus moves to the next row's first field, or to
@@ -76,8 +111,9 @@
     if (form) { dirtyForms.add(form); }
   }
   function rowLabel(row) {
-    var hint = row.querySelector(".formset-remove .visually-hidden");
-    return hint ? hint.textContent.replace(/[（）]/g, "") : "";
+    var remove = row.querySelector(".formset-remove");
+    var match = remove ? /（(.+)）/.exec(remove.getAttribute("aria-label") || "") : null;
+    return match ? match[1] : "行";
   }
   function enhanceRow(fieldset, row) {
     var remove = row.querySelector(".formset-remove");

@@ -4,7 +4,7 @@ Every action goes through Playwright's ordinary click/fill/select_option/check/p
 found by its role or visible label, with the actionability checks on: a field is clicked before it
 is typed into (so a clipped or covered field fails the test as it fails a person), files are
 attached through the file chooser the person opens, links are followed by their names. No
-page.evaluate, no force=True, no dispatch_event, no hidden inputs, no CSS ids
+script run in the page, no forcing past actionability, no hand-fired events, no hidden inputs, no CSS ids
 (tests/e2e/test_person_rules.py keeps it so).
 
     person = Person(page, journey="applicant")
@@ -62,8 +62,11 @@ class Person:
     page's viewport width. `snap(step)` saves a numbered full-page screenshot, runs axe-core and
     records a page that scrolls sideways (wider than the viewport) as a violation too."""
 
-    def __init__(self, page: Page, journey: str = "misc", *, axe: AxeLog | None = None, accept_dialogs=True):
-        self.page, self.journey, self.steps = page, journey, 0
+    def __init__(self, page: Page, journey: str = "misc", *, axe: AxeLog | None = None, accept_dialogs=True,
+                 keyboard: bool = False):
+        """keyboard=True: the same person without a mouse — every action reaches its control with
+        Tab (Shift+Tab) and acts with Enter, Space, arrows and typing."""
+        self.page, self.journey, self.steps, self.keyboard = page, journey, 0, keyboard
         self.axe = axe or AxeLog(page)
         if accept_dialogs:
             page.on("dialog", lambda dialog: dialog.accept())
@@ -84,6 +87,8 @@ class Person:
               nth: int | None = None) -> Locator:
         if isinstance(label, Locator):
             return label
+        if exact and isinstance(label, str):  # the label's own words, with or without 「※必須」/「※任意」
+            label, exact = re.compile(r"^\s*" + re.escape(label) + r"\s*(※必須.*|※任意)?\s*$"), False
         found = (within or self.page).get_by_label(label, exact=exact)
         return found.nth(nth) if nth is not None else found
 
@@ -97,16 +102,27 @@ class Person:
 
     def follow(self, name: str | re.Pattern, *, exact: bool = False, within: Locator | None = None) -> None:
         """Click the link with this visible name."""
-        links = (within or self.page).get_by_role("link", name=name, exact=exact)
-        links.first.click()
+        link = (within or self.page).get_by_role("link", name=name, exact=exact).first
+        if self.keyboard:
+            self.tab_to(link)
+            self.page.keyboard.press("Enter")
+        else:
+            link.click()
 
     def press(self, name: str | re.Pattern, *, exact: bool = False, within: Locator | None = None) -> None:
         """Click the button with this visible name."""
-        (within or self.page).get_by_role("button", name=name, exact=exact).click()
+        button = (within or self.page).get_by_role("button", name=name, exact=exact)
+        if self.keyboard:
+            self.tab_to(button)
+            self.page.keyboard.press("Enter")
+        else:
+            button.click()
 
     def type(self, label, text: str, **find) -> Locator:
         """Click the field found by its label, then type (replacing what is there)."""
         field = self.field(label, **find)
+        if self.keyboard:
+            return self.keyboard_type(field, text)
         field.click()
         field.fill(text)
         return field
@@ -114,13 +130,40 @@ class Person:
     def choose(self, label, option: str, **find) -> Locator:
         """Choose an option (by its visible text) in the select found by its label."""
         field = self.field(label, **find)
-        field.select_option(label=option)
-        return field
+        if not self.keyboard:
+            field.select_option(label=option)
+            return field
+        self.tab_to(field)
+        self.page.keyboard.press("Home")
+        for _ in range(300):
+            if field.locator("option:checked").inner_text().strip() == option:
+                return field
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"{option} is not among the options of {field}")
 
     def check(self, label, **find) -> Locator:
         """Tick the checkbox or radio found by its label (clicking it, as a person does)."""
         field = self.field(label, **find)
-        field.check()
+        if not self.keyboard:
+            field.check()
+        elif field.get_attribute("type") == "radio":
+            # A radio group is one Tab stop: Tab into the group, then arrows to the choice.
+            group = field.locator("xpath=ancestor::fieldset[1]").get_by_role("radio")
+            focused = self.page.locator(":focus")
+            for _ in range(150):
+                self.page.keyboard.press("Tab")
+                if group.and_(focused).count():
+                    break
+            for _ in range(group.count()):
+                if field.and_(focused).count():
+                    break
+                self.page.keyboard.press("ArrowDown")
+            if not field.is_checked():  # Tab lands on an unchecked first radio: Space chooses it
+                self.page.keyboard.press("Space")
+            expect(field).to_be_checked()
+        elif not field.is_checked():
+            self.tab_to(field)
+            self.page.keyboard.press("Space")
         return field
 
     def uncheck(self, label, **find) -> Locator:
@@ -136,8 +179,10 @@ class Person:
             target = (within or self.page).get_by_role("button", name=label)
         else:
             target = self.field(label, within=within)
+        if self.keyboard:
+            self.tab_to(target)
         with self.page.expect_file_chooser() as chooser:
-            target.click()
+            self.page.keyboard.press("Space") if self.keyboard else target.click()
         chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
 
     def open_menu(self) -> None:
@@ -152,9 +197,11 @@ class Person:
         for _ in range(times):
             self.page.keyboard.press(key)
 
-    def tab_to(self, target: Locator, *, limit: int = 80, backwards: bool = False) -> Locator:
+    def tab_to(self, target: Locator, *, limit: int = 200, backwards: bool = False) -> Locator:
         """Press Tab (Shift+Tab) until `target` has the focus; fail after `limit` presses."""
         focused = self.page.locator(":focus")
+        if target.and_(focused).count():
+            return target
         for _ in range(limit):
             self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
             if target.and_(focused).count():
@@ -230,11 +277,22 @@ def log_in(person: Person | Page, base_url: str, email: str, password: str = PAS
     return person
 
 
-def new_person(browser, journey: str, viewport: dict = DESKTOP, axe: AxeLog | None = None) -> Person:
-    """A second person in their own browser context (a colleague, staff)."""
+def open_draft(person: Person, section: str | None = None) -> None:
+    """From any page of a logged-in applicant: the menu's 申請, the draft of the open round, and
+    (optionally) one of its sections from the section list."""
+    person.open_menu()
+    person.follow("申請", exact=True, within=person.page.get_by_role("navigation", name="メインメニュー"))
+    person.follow("作成済みの申請書を開く")
+    if section:
+        person.follow(section, within=person.page.get_by_role("navigation", name="申請書の項目"))
+
+
+def new_person(browser, journey: str, viewport: dict = DESKTOP, axe: AxeLog | None = None,
+               keyboard: bool = False) -> Person:
+    """A person in their own browser context (the applicant, a colleague, staff)."""
     context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=viewport)
     page = context.new_page()
-    return Person(page, journey, axe=axe)
+    return Person(page, journey, axe=axe, keyboard=keyboard)
 
 
 # --- set-ups several browser tests start from -----------------------------------------------------------------
@@ -264,4 +322,4 @@ def sapporo_draft(selection_round, email="officer@city.example.jp"):
 
 
 __all__ = ["PASSWORD", "PDF", "DESKTOP", "PHONE", "AxeLog", "Person", "expect", "log_in", "type_code",
-           "new_person", "open_dx_round", "sapporo_draft"]
+           "open_draft", "new_person", "open_dx_round", "sapporo_draft"]

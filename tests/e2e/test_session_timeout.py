@@ -7,7 +7,7 @@ reaches a live session and extends it, and what the applicant typed stays where 
 import pytest
 from playwright.sync_api import expect
 
-from .applicants import log_in, open_dx_round, sapporo_draft
+from .person import Person, log_in, open_draft, open_dx_round, sapporo_draft
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -16,15 +16,17 @@ def _applicant_with_draft():
     return sapporo_draft(open_dx_round(71), email="timeout@city.example.jp")
 
 
-def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_server, page):
-    from axe_playwright_python.sync_playwright import Axe
+def _open_direction(page, base_url, email):
+    person = log_in(Person(page, "session-timeout"), base_url, email)
+    open_draft(person, "方向性")
+    return person
 
+
+def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_server, page):
     user, application = _applicant_with_draft()
     page.clock.install()
-    log_in(page, live_server.url, user.email)
-    page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
-    vision = page.get_by_label("DX推進のビジョン")
-    vision.fill("地域の課題をデータで解決する")
+    person = _open_direction(page, live_server.url, user.email)
+    vision = person.type("DX推進のビジョン", "地域の課題をデータで解決する")
 
     page.clock.run_for("01:50:00")  # the applicant's limit is 120 minutes: no warning yet
     expect(page.get_by_role("alertdialog")).to_have_count(0)
@@ -34,8 +36,8 @@ def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_serve
     expect(warning).to_contain_text("入力中の内容はそのまま残ります")
     button = warning.get_by_role("button", name="ログインを続ける")
     expect(button).to_be_focused()
-    violations = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert violations == []
+    person.snap("warning")
+    assert person.violations == []
 
     with page.expect_response("**/accounts/session/keepalive/") as response:
         button.click()
@@ -47,9 +49,9 @@ def test_warning_before_the_limit_and_continuing_keeps_what_was_typed(live_serve
 def test_typing_extends_quietly_and_an_ended_session_says_the_text_is_not_saved(live_server, page):
     user, application = _applicant_with_draft()
     page.clock.install()
-    log_in(page, live_server.url, user.email)
-    page.goto(f"{live_server.url}/applications/{application.pk}/sections/direction/")
-    vision = page.get_by_label("DX推進のビジョン")
+    person = _open_direction(page, live_server.url, user.email)
+    vision = person.field("DX推進のビジョン")
+    vision.click()
 
     page.clock.run_for("00:06:00")
     with page.expect_request("**/accounts/session/keepalive/"):
