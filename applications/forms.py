@@ -10,10 +10,12 @@ from django.forms import inlineformset_factory
 from django.forms.formsets import TOTAL_FORM_COUNT
 
 from labportal import ids
+from labportal.input_notice import note_invisible_removed
 from labportal.models import Region
 
 from . import normalise
 from .checklist import REQUIRED_FIELDS
+from .region_picker import RegionPicker
 from .models import (
     Activity,
     Application,
@@ -65,13 +67,32 @@ _NO_NUL = ProhibitNullCharactersValidator(
     message="入力できない制御文字（NUL）が含まれています。取り除いてから入力し直してください。")
 
 
+def single_line(value):
+    """A one-line field (a name, a title, an address: anything that may become a mail's subject
+    or header) takes no line break, tab or other control character (issue 15: a LF cut a mail's
+    subject short, a CR made the mail fail)."""
+    if isinstance(value, str) and normalise.has_line_break_or_control(value):
+        raise ValidationError("改行やタブなどの制御文字は入力できません。1行で入力してください。",
+                              code="single_line")
+
+
+def _is_one_line(field) -> bool:
+    widget = field.widget
+    return (isinstance(field, forms.CharField) and not isinstance(field, (forms.EmailField, forms.URLField))
+            and isinstance(widget, forms.widgets.Input)
+            and not isinstance(widget, (forms.PasswordInput, forms.HiddenInput, forms.FileInput)))
+
+
 class InputMixin:
     """What every form of the portal does with what it is sent, on the applicants' pages, in the
     admin and in the public filters: characters nobody can see are removed before validation
-    (normalise.visible; passwords are left as typed), then each field's `normalisers` (field name
-    → function) run; every text has a length limit (TEXT_LIMIT when it names none) whose message
-    says how much to cut and that nothing was lost, which the browser does not enforce by cutting
-    the text; and dates lie between 2000 and 2100."""
+    (normalise.visible; passwords are left as typed) and the person is told so
+    (labportal.input_notice), then each field's `normalisers` (field name → function) run; a
+    one-line field refuses line breaks and control characters (single_line); every text has a
+    length limit (TEXT_LIMIT when it names none) whose message says how much to cut and that
+    nothing was lost, which the browser does not enforce by cutting the text; and dates lie
+    between 2000 and 2100. Everything else is kept as typed: only what a machine reads (numbers,
+    years, amounts, codes, phone numbers, e-mail addresses, フリガナ) has a normaliser."""
 
     normalisers: dict = {}
 
@@ -93,6 +114,8 @@ class InputMixin:
             # Django's Japanese for this one says "enter some characters": only passwords keep NUL.
             field.validators = [_NO_NUL if isinstance(v, ProhibitNullCharactersValidator) else v
                                 for v in field.validators]
+            if _is_one_line(field) and single_line not in field.validators:
+                field.validators.append(single_line)
             if isinstance(field, (forms.DateField, forms.DateTimeField, forms.SplitDateTimeField)):
                 field.validators.append(_year_in_range)
 
@@ -102,11 +125,23 @@ class InputMixin:
                      if isinstance(field.widget, forms.PasswordInput)}
         own = f"{self.prefix}-" if self.prefix else ""
         keys = [key for key in data if key.startswith(own) and key not in passwords]
+        removed = False
+
+        def cleaned(value):
+            nonlocal removed
+            if not isinstance(value, str):
+                return value
+            value, changed = normalise.visible_and_removed(value)
+            removed = removed or changed
+            return value
+
         for key in keys:
             if hasattr(data, "setlist"):
-                data.setlist(key, [normalise.visible(v) if isinstance(v, str) else v for v in data.getlist(key)])
-            elif isinstance(data[key], str):
-                data[key] = normalise.visible(data[key])
+                data.setlist(key, [cleaned(v) for v in data.getlist(key)])
+            else:
+                data[key] = cleaned(data[key])
+        if removed:
+            note_invisible_removed()
         for name, function in self.normalisers.items():
             key = self.add_prefix(name)
             if key in data:
@@ -156,10 +191,16 @@ class RegionChoiceField(ids.ModelMultipleChoiceField):
         return str(region)
 
 
+REGION_HELP = "ラボが対象とする都道府県・市区町村・地域連携を選んでください。複数選べます。"
+
+
 def region_field(**kwargs):
     return RegionChoiceField(
-        queryset=Region.objects.select_related("prefecture").order_by("prefecture__code", "kind", "name"),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        # Per prefecture: the prefecture itself, its municipalities in the official order of their
+        # codes, then its 地域連携.
+        queryset=Region.objects.select_related("prefecture").order_by(
+            "prefecture__code", "-kind", "local_government_code", "name"),
+        widget=RegionPicker(),
         error_messages={"invalid_choice": "選べない地域が含まれています。一覧から選んでください。"},
         **kwargs)
 
@@ -201,9 +242,7 @@ class SectionForm(PortalFormMixin, forms.ModelForm):
 class BasicInfoForm(SectionForm):
     normalisers = {"contact_phone": normalise.phone, "contact_kana": normalise.kana,
                    "contact_email": normalise.email}
-    regions = region_field(label="対象地域", required=False,
-                           help_text="ラボが対象とする地域を選んでください（Ctrl または ⌘ を押しながら"
-                                     "クリックすると複数選べます）。")
+    regions = region_field(label="対象地域", required=False, help_text=REGION_HELP)
 
     class Meta:
         model = BasicInfoSection
@@ -290,8 +329,8 @@ class RowForm(PortalFormMixin, forms.ModelForm):
 
 
 class KpiForm(RowForm):
-    normalisers = {"current_value": normalise.nfkc, "target_value": normalise.nfkc,
-                   "target_fiscal_year": normalise.year}
+    # 現状値 and 目標値 are kept as typed (「（推計）１０件」 stays so): people read them, no machine does.
+    normalisers = {"target_fiscal_year": normalise.year}
 
     class Meta:
         model = Kpi
@@ -436,7 +475,7 @@ def section_forms(key: str, application: Application, data=None):
 
 class OrganisationForm(PortalFormMixin, forms.ModelForm):
     normalisers = {"name_kana": normalise.kana, "phone": normalise.phone}
-    regions = region_field(label="対象地域", help_text="ラボが対象とする地域（複数選択可）。")
+    regions = region_field(label="対象地域", help_text=REGION_HELP)
 
     class Meta:
         model = Organisation

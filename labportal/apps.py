@@ -15,6 +15,9 @@ class LabportalConfig(AppConfig):
         from . import security, sessions
 
         security.connect_signals()  # the security log
+        from . import input_notice
+
+        input_notice.connect()  # characters nobody can see never reach the database
         auth_signals.user_logged_in.connect(sessions.on_login, dispatch_uid="labportal.sessions.login")
         auth_signals.user_logged_out.connect(sessions.on_logout, dispatch_uid="labportal.sessions.logout")
         from .two_factor import check_at_login

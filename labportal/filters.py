@@ -6,7 +6,7 @@ from django import forms
 from applications import normalise
 from applications.forms import InputMixin
 
-from .models import Bureau, Lab, Prefecture, Programme, Region
+from .models import Bureau, Lab, Prefecture, Programme, Region, SelectionRound
 
 
 def _programme_choices():
@@ -14,7 +14,14 @@ def _programme_choices():
 
 
 def _bureau_choices():
-    return [(b.code, b.short_name) for b in Bureau.objects.order_by("order")]
+    # The full name (北海道経済産業局): the short one (「北海道」) reads as the prefecture.
+    return [(b.code, b.name) for b in Bureau.objects.order_by("order")]
+
+
+def _round_choices():
+    # Rounds are numbered per programme: 「地方版IoT推進ラボ 第1弾」 and 「地域DX推進ラボ 第1弾」 differ.
+    return [(f"{r.programme.code}-{r.number}", f"{r.programme.name} {r.label}")
+            for r in SelectionRound.objects.select_related("programme").order_by("programme_id", "number")]
 
 
 def _prefecture_choices():
@@ -35,10 +42,7 @@ class LabFilter(django_filters.FilterSet):
                                          empty_label="すべて")
     prefecture = django_filters.ChoiceFilter(label="都道府県", field_name="region__prefecture__code",
                                              empty_label="すべて")
-    round = django_filters.NumberFilter(
-        label="公募回（第n弾）", field_name="selection_round__number", min_value=1, max_value=999,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
-        help_text="数字で入力（例: 3）")
+    round = django_filters.ChoiceFilter(label="公募回", method="filter_round", empty_label="すべて")
     kind = django_filters.ChoiceFilter(label="地域の種別", field_name="region__kind",
                                        choices=Region.Kind.choices, empty_label="すべて")
     status = django_filters.ChoiceFilter(label="状態", field_name="status", choices=Lab.Status.choices,
@@ -52,8 +56,19 @@ class LabFilter(django_filters.FilterSet):
         form = LabFilterForm
 
     def __init__(self, data=None, *args, **kwargs):
+        if data is not None and data.get("round") and data.get("programme"):
+            # An old link's bare number (?programme=iot&round=1) means that programme's round.
+            number = normalise.nfkc(data.get("round")).strip()
+            if number.isdigit():
+                data = data.copy()
+                data["round"] = f"{data.get('programme')}-{int(number)}"
         super().__init__(data, *args, **kwargs)
+        self.filters["round"].extra["choices"] = _round_choices()
         # The register's options, read once per request (filters are copied per instance).
         self.filters["programme"].extra["choices"] = _programme_choices()
         self.filters["bureau"].extra["choices"] = _bureau_choices()
         self.filters["prefecture"].extra["choices"] = _prefecture_choices()
+
+    def filter_round(self, queryset, name, value):
+        programme, _, number = value.partition("-")
+        return queryset.filter(programme__code=programme, selection_round__number=int(number))

@@ -16,6 +16,8 @@ import smtplib
 
 from django.core.mail.backends import smtp
 
+from applications.normalise import one_line
+
 
 class MessageNotSent(smtplib.SMTPServerDisconnected):
     """The connection ended after the hand-over was recorded but before any of the message left."""
@@ -81,6 +83,14 @@ class SMTPBackend(smtp.EmailBackend):
     @property
     def connection_class(self):
         return _SMTP_SSL if self.use_ssl else _SMTP
+
+    def send_messages(self, email_messages):
+        # Any mail, the outbox's or not: a CR or LF in a subject or header would make Django refuse
+        # it (BadHeaderError) or, in another library, start a header of its own.
+        for message in email_messages or ():
+            message.subject = one_line(str(message.subject))
+            message.extra_headers = {one_line(str(k)): one_line(str(v)) for k, v in message.extra_headers.items()}
+        return super().send_messages(email_messages)
 
     def open(self):
         created = super().open()

@@ -143,7 +143,7 @@ PROGRAMMES = {
             "地域課題の解決等に資するIoTプロジェクト創出のための取組"
             "（地域全体（点ではなく面）の視点で対象を捉える）",
         ],
-        "implementing_body": "自治体、公的機関、企業、学校、市民等によって構成される組合･団体等",
+        "implementing_body": "自治体、公的機関、企業、学校、市民等によって構成される組合・団体等",
         "merits": [
             "「地方版IoT推進ラボ」マークの使用権付与",
             "メルマガ、ラボイベント等による広報支援",
@@ -160,7 +160,7 @@ PROGRAMMES = {
             "①新規産業の創出又は現行産業の変革に資する取組",
             "②地域ユーザー企業の新規ビジネスの創出又は現行ビジネスの変革に資する支援（企業支援の取組）",
         ],
-        "implementing_body": "自治体、公的機関、企業、学校、市民等によって構成される組合･団体等",
+        "implementing_body": "自治体、公的機関、企業、学校、市民等によって構成される組合・団体等",
         "merits": [
             "「地域DX推進ラボ」マークの使用権付与",
             "メルマガ、ラボイベント等による広報支援",
@@ -170,6 +170,41 @@ PROGRAMMES = {
     },
 }
 
+# 経済産業省、IPAの役割 (No. 4 of the seed's table), the same for both programmes. Kept apart from
+# PROGRAMMES, which migration 0002 loads before Programme had the field.
+PROGRAMME_ROLES = {"iot": "選定ラボの支援", "dx": "選定ラボの支援"}
+
+# （参考）地域DX推進ラボ選定対象の取組イメージ（例）: the seed's whole picture, as data for the page.
+ACTIVITY_IMAGE = {
+    "title": "地域DX推進ラボ選定対象の取組イメージ（例）",
+    "lead": "地域経済の発展を目指す下記①・②のいずれか又は両方に該当する取組",
+    "stages": ["知る", "相談する", "試す", "導入する", "使う"],
+    "company_support": {
+        "title": "②地域ユーザー企業の新規ビジネスの創出又は現行ビジネスの変革に資する支援（企業支援の取組）",
+        "goal": "地域企業の競争優位性の確保",
+        # stage -> example activities, in the order of `stages`
+        "by_stage": [
+            ("知る", ["セミナー等", "事例集"]),
+            ("相談する", ["相談窓口", "専門家派遣"]),
+            ("試す", ["模擬施設"]),
+            ("導入する", ["補助金"]),
+            ("使う", ["技術提供"]),
+        ],
+        "alongside": [
+            ("出会う", ["アイデアソン・ハッカソン", "ユーザー企業とITベンダー等のマッチング・交流会"]),
+            ("育てる", ["デジタル推進人材育成講座／研修"]),
+        ],
+    },
+    "industry": {
+        "title": "①新規産業の創出又は現行産業の変革に資する取組",
+        "goal": "地域課題の解決／地域産業の競争優位性の確保",
+        "steps": ["研究開発", "試行・試作", "製品開発／実証", "実装・製品化"],
+        "support": ["相談窓口", "専門家派遣"],
+        "actors": "分野ごとに、自治体、大学、公設試、ITベンダー、ユーザー企業等による地域の産官学プロジェクト等",
+    },
+    "outcome": "地域経済の発展",
+}
+
 # The concept diagram: quadrant -> (name, actor axis, change axis, initiative it maps to)
 QUADRANTS = [
     ("I", "Ⅰ", "新規ビジネスの創出支援", "company", "transformation", "②"),
@@ -177,6 +212,16 @@ QUADRANTS = [
     ("III", "Ⅲ", "現行ビジネスの変革支援", "company", "efficiency", "②"),
     ("IV", "Ⅳ", "現行産業の変革", "region", "efficiency", "①"),
 ]
+
+
+def dx_lab_name(region_name: str) -> str:
+    """The one naming rule of a DX lab in the register: 〈地域名〉地域DX推進ラボ
+    (「会津若松市地域DX推進ラボ」), whether it moved from an IoT lab or was selected in a round."""
+    return f"{region_name}地域DX推進ラボ"
+
+
+# The seed's IoT round in selection, as it stood when the study group met.
+IOT_ROUND_IN_SELECTION_NOTE = "選定中（令和4年1月現在）"
 
 
 def local_government_check_digit(first_five: str) -> int:

@@ -16,13 +16,36 @@ def labs_with_register() -> QuerySet[Lab]:
     )
 
 
+def labs_for_opendata() -> QuerySet[Lab]:
+    """labs_with_register plus the member regions of each collaboration (their codes), in the
+    open data's stable order: two queries however many labs."""
+    from .opendata import sorted_labs
+
+    return sorted_labs(labs_with_register().prefetch_related("region__members"))
+
+
+def round_key(lab: Lab) -> str:
+    """The directory's round filter value of a lab: programme and number (「iot-1」), since rounds
+    are numbered per programme; "" for a lab moved from an IoT lab (it has no round of its own)."""
+    if not lab.selection_round_id:
+        return ""
+    return f"{lab.programme.code}-{lab.selection_round.number}"
+
+
 def lab_facets(labs: list[Lab]) -> dict[str, Counter]:
-    """Counts of already-fetched labs (from labs_with_register) by bureau, kind and round."""
+    """Counts of already-fetched labs (from labs_with_register) by bureau, kind and round
+    (programme and number: 地方版IoT推進ラボ 第1弾 and 地域DX推進ラボ 第1弾 are two rounds)."""
     return {
         "bureau": Counter(lab.region.prefecture.bureau.code for lab in labs),
         "kind": Counter(lab.region.kind for lab in labs),
-        "round": Counter(lab.selection_round.number for lab in labs),
+        "round": Counter(key for key in (round_key(lab) for lab in labs) if key),
     }
+
+
+def rounds_for_public() -> list[SelectionRound]:
+    """Every round of both programmes with what the public pages say of it (its public note, e.g.
+    IoT 第7弾 「選定中（令和4年1月現在）」), IoT first: one query."""
+    return list(SelectionRound.objects.select_related("programme").order_by("programme_id", "number"))
 
 
 def open_rounds(moment=None) -> QuerySet[SelectionRound]:
@@ -39,3 +62,54 @@ def published_criteria(programme_code: str):
             .order_by("-version")
             .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.order_by("order")))
             .first())
+
+
+def rounds_with_lab_counts(programme_code: str) -> list[SelectionRound]:
+    """A programme's rounds in order, each with `lab_count` (labs selected in it): one query."""
+    from django.db.models import Count
+
+    return list(SelectionRound.objects.filter(programme__code=programme_code)
+                .annotate(lab_count=Count("labs")).order_by("number"))
+
+
+def public_round_guides():
+    """The 公募 page's rounds: every round no longer 準備中 that has a guide, newest first per
+    programme (DX first), each with its selected labs once announced: two queries."""
+    from .models import RoundGuide
+
+    guides = list(RoundGuide.objects.select_related("selection_round__programme")
+                  .exclude(selection_round__state=SelectionRound.State.PREPARING)
+                  .order_by("-selection_round__programme_id", "-selection_round__number"))
+    announced = [g.selection_round_id for g in guides
+                 if g.selection_round.state == SelectionRound.State.ANNOUNCED]
+    labs_by_round: dict[int, list[Lab]] = {}
+    if announced:
+        for lab in labs_with_register().filter(selection_round_id__in=announced).order_by(
+                "region__prefecture__code", "name"):
+            labs_by_round.setdefault(lab.selection_round_id, []).append(lab)
+    for guide in guides:
+        guide.selected_labs = labs_by_round.get(guide.selection_round_id, [])
+    return guides
+
+
+def public_transition_table():
+    """The 移行について page's table: every IoT lab with its transition state where staff made it
+    public (else None), and counts per bureau (labs, public states by label): one query."""
+    from transition.models import TransitionRequest
+
+    requests = list(TransitionRequest.objects.select_related(
+        "lab__region__prefecture__bureau", "lab__selection_round")
+        .order_by("lab__region__prefecture__bureau__order", "lab__region__prefecture__code",
+                  "lab__selection_round__number", "lab__name"))
+    rows, by_bureau = [], {}
+    for request in requests:
+        state = request.get_state_display() if request.is_public else None
+        rows.append((request.lab, state))
+        bureau = request.lab.region.prefecture.bureau
+        entry = by_bureau.setdefault(bureau.pk, {"bureau": bureau, "total": 0, "moved": 0, "unpublished": 0})
+        entry["total"] += 1
+        if state is None:
+            entry["unpublished"] += 1
+        elif request.state == TransitionRequest.State.APPROVED:
+            entry["moved"] += 1
+    return rows, list(by_bureau.values())

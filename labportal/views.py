@@ -9,19 +9,24 @@ from django.views.decorators.http import require_GET
 
 from . import selectors
 from .filters import LabFilter
+from . import opendata as opendata_module
+from .models import Lab, Programme
 from .opendata import lab_record, records_to_csv
-from .models import Programme
-from .seed_data import QUADRANTS
+from .seed_data import ACTIVITY_IMAGE, QUADRANTS
 
 
 @require_GET
 def home(request):
+    iot_rounds = selectors.rounds_with_lab_counts("iot")
     return render(request, "labportal/home.html", {
         "dx": Programme.objects.get(code="dx"),
         "iot": Programme.objects.get(code="iot"),
         "criteria_set": selectors.published_criteria("dx"),
         "open_rounds": list(selectors.open_rounds()),
         "quadrants": QUADRANTS,
+        "activity_image": ACTIVITY_IMAGE,
+        "iot_rounds": iot_rounds,
+        "iot_count": sum(selection_round.lab_count for selection_round in iot_rounds),
     })
 
 
@@ -36,7 +41,8 @@ def lab_list(request):
         "facets": facets,
         "bureau_choices": lab_filter.form.fields["bureau"].choices,
         "kind_choices": lab_filter.form.fields["kind"].choices,
-        "round_numbers": sorted(facets["round"]),
+        "round_choices": [(value, label) for value, label in lab_filter.form.fields["round"].choices if value],
+        "iot_count": Lab.objects.filter(programme__code="iot").count(),
     })
 
 
@@ -47,28 +53,52 @@ def lab_detail(request, pk):
     return render(request, "labportal/lab_detail.html", {"lab": lab, "successor": successor})
 
 
+def _opendata_meta():
+    labs = Lab.objects.all()
+    return opendata_module.metadata(labs.count(), opendata_module.last_updated(labs))
+
+
 @require_GET
 def opendata(request):
-    return render(request, "labportal/opendata.html", {"fields": _FIELD_DOCS})
+    return render(request, "labportal/opendata.html", {
+        "fields": opendata_module.FIELD_DOCS, "meta": _opendata_meta()})
 
 
 def _records(request):
     base_url = request.build_absolute_uri("/").rstrip("/")
-    return [lab_record(lab, base_url) for lab in selectors.labs_with_register().order_by("id")]
+    return [lab_record(lab, base_url) for lab in selectors.labs_for_opendata()]
+
+
+def _licence_headers(response, meta):
+    # The CSV stays one header row and one row per lab (what tools expect); its licence, date
+    # and row count travel in the headers and on /opendata/.
+    response["Link"] = f'<{opendata_module.LICENCE_URL}>; rel="license"'
+    if meta["last_updated"]:
+        response["X-Data-Last-Updated"] = meta["last_updated"]
+    response["X-Data-Rows"] = str(meta["count"])
+    return response
 
 
 @require_GET
 @cache_control(max_age=60, public=True)
 def opendata_labs_json(request):
-    return JsonResponse({"labs": _records(request)}, json_dumps_params={"ensure_ascii": False})
+    records = _records(request)
+    meta = opendata_module.metadata(len(records), opendata_module.last_updated(Lab.objects.all()))
+    response = JsonResponse({"metadata": meta, "fields": [
+        {"name": name, "type": kind, "description": description}
+        for name, kind, description in opendata_module.FIELD_DOCS], "labs": records},
+        json_dumps_params={"ensure_ascii": False})
+    return _licence_headers(response, meta)
 
 
 @require_GET
 @cache_control(max_age=60, public=True)
 def opendata_labs_csv(request):
-    response = HttpResponse(records_to_csv(_records(request)), content_type="text/csv; charset=utf-8")
+    records = _records(request)
+    meta = opendata_module.metadata(len(records), opendata_module.last_updated(Lab.objects.all()))
+    response = HttpResponse(records_to_csv(records), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="labs.csv"'
-    return response
+    return _licence_headers(response, meta)
 
 
 @require_GET
@@ -77,25 +107,6 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
-
-
-_FIELD_DOCS = [
-    ("id", "整数", "ポータル内のラボID（ラボのページのURLにも使われます）"),
-    ("name", "文字列", "ラボ名（地域名。資料の表記どおり。例: 札幌市、秋田横連携）"),
-    ("region_kind", "文字列", "地域の種別: prefecture（都道府県）/ municipality（市区町村）/ "
-                             "collaboration（地域連携）"),
-    ("prefecture", "文字列", "都道府県名（地域連携は主たる都道府県）"),
-    ("bureau", "文字列", "管轄の経済産業局（例: 北海道経済産業局、沖縄総合事務局）"),
-    ("programme", "文字列", "制度: iot（地方版IoT推進ラボ）/ dx（地域DX推進ラボ）"),
-    ("round", "整数", "選定された公募回（第n弾のn）"),
-    ("selected_on", "日付または null", "選定日（ISO 8601、例: 2016-07-01）。地方版IoT推進ラボは"
-                                    "資料に年月のみ記載があるため、その月の1日としています"),
-    ("status", "文字列", "状態: active（活動中）/ transitioning（移行手続中）/ moved（DXラボへ移行済）/ "
-                        "abolished（廃止）/ coexisting（併存）"),
-    ("status_label", "文字列", "状態の日本語表記"),
-    ("predecessor_id", "整数または null", "DXラボの場合、移行元の地方版IoT推進ラボのID"),
-    ("url", "文字列", "ラボのページのURL"),
-]
 
 
 def server_error(request):

@@ -148,6 +148,7 @@ class Programme(models.Model):
     purpose = models.TextField("制度の目的")
     eligible_initiatives = models.JSONField("選定の対象となる地域の取組", default=list)
     implementing_body = models.TextField("ラボの実施主体", blank=True)
+    role = models.CharField("経済産業省・IPAの役割", max_length=200, blank=True)
     merits = models.JSONField("選定された場合のメリット", default=list)
 
     class Meta:
@@ -183,6 +184,10 @@ class SelectionRound(models.Model):
         "公表は年月のみ判明", default=False,
         help_text="過去の回で選定の年月しか分からない場合。公表日はその月の1日として記録します。")
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.PREPARING)
+    public_note = models.CharField(
+        "公開する状況", max_length=100, blank=True,
+        help_text="公開ページで公募回の状況として表示する文言（例: 選定中（令和4年1月現在））。"
+                  "空欄の場合は状態を表示します。")
     notes = models.TextField("備考", blank=True)
 
     objects = SelectionRoundQuerySet.as_manager()
@@ -205,6 +210,11 @@ class SelectionRound(models.Model):
     def label(self):
         return f"第{self.number}弾"
 
+    @property
+    def public_status(self) -> str:
+        """What the public pages say of the round: staff's wording, else its state."""
+        return self.public_note or self.get_state_display()
+
     def clean(self):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": "公募締切日時は公募開始日時より後にしてください。"})
@@ -224,14 +234,23 @@ class Lab(models.Model):
         MOVED = "moved", "DXラボへ移行済"
         ABOLISHED = "abolished", "廃止"
         COEXISTING = "coexisting", "併存"
+        # The seed lists the 105 IoT labs but states none's activity: unknown until staff learn it.
+        UNREGISTERED = "unregistered", "状況未登録"
 
     name = models.CharField("ラボ名（地域名）", max_length=100)
     region = models.ForeignKey(Region, verbose_name="地域", on_delete=models.PROTECT, related_name="labs")
     programme = models.ForeignKey(Programme, verbose_name="制度", on_delete=models.PROTECT,
                                   related_name="labs")
-    selection_round = models.ForeignKey(SelectionRound, verbose_name="選定された公募回",
-                                        on_delete=models.PROTECT, related_name="labs")
-    selected_on = models.DateField("選定日", null=True, blank=True)
+    selection_round = models.ForeignKey(
+        SelectionRound, verbose_name="選定された公募回", on_delete=models.PROTECT, related_name="labs",
+        null=True, blank=True,
+        help_text="地方版IoT推進ラボから計画変更で移行した地域DX推進ラボは、地域DX推進ラボの公募回を持ちません"
+                  "（IoTラボの公募回と移行日で示します）。")
+    selected_on = models.DateField("選定時期", null=True, blank=True,
+                                   help_text="公募回が年月のみ判明の場合はその月の1日（表示は年月のみ）。")
+    transitioned_on = models.DateField("移行日", null=True, blank=True,
+                                       help_text="地方版IoT推進ラボから地域DX推進ラボへ計画変更で移行した日。"
+                                                 "移行元のIoTラボと移行先のDXラボの両方に記録します。")
     implementing_body = models.CharField("実施主体", max_length=200, blank=True)
     status = models.CharField("状態", max_length=20, choices=Status.choices, default=Status.ACTIVE)
     predecessor = models.OneToOneField("self", verbose_name="移行元のIoTラボ", null=True, blank=True,
@@ -244,6 +263,10 @@ class Lab(models.Model):
         ordering = ["programme_id", "region__prefecture__code", "selection_round__number", "name"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "region", "name"], name="lab_unique_per_region"),
+            # Only a lab moved from an IoT lab (it has a predecessor) may lack a round of its own.
+            models.CheckConstraint(condition=models.Q(selection_round__isnull=False)
+                                   | models.Q(predecessor__isnull=False),
+                                   name="lab_round_or_predecessor"),
         ]
         indexes = [models.Index(fields=["programme", "status"])]
 
@@ -259,3 +282,21 @@ class Lab(models.Model):
             raise ValidationError({"selection_round": "制度と公募回の制度が一致していません。"})
         if self.predecessor_id and self.predecessor.programme.code != "iot":
             raise ValidationError({"predecessor": "移行元には地方版IoT推進ラボを指定してください。"})
+        if not self.selection_round_id and not self.predecessor_id:
+            raise ValidationError({"selection_round": "選定された公募回を選んでください"
+                                                      "（IoTラボから移行したラボを除きます）。"})
+
+    @property
+    def selected_month_only(self) -> bool:
+        """Whether only the year and month of the selection are known (the seed's IoT rounds)."""
+        return bool(self.selection_round_id and self.selection_round.announced_month_only)
+
+    @property
+    def round_label(self) -> str:
+        """「地方版IoT推進ラボ 第1弾」, or for a lab moved from an IoT lab its predecessor's round
+        and the move: it takes no DX round of its own."""
+        if self.selection_round_id:
+            return f"{self.programme.name} {self.selection_round.label}"
+        if self.predecessor_id and self.predecessor.selection_round_id:
+            return f"地方版IoT推進ラボ {self.predecessor.selection_round.label}から移行"
+        return "—"

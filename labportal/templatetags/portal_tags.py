@@ -18,3 +18,12 @@ def query_with(context, **changes):
         if value not in ("", None):
             query[key] = value
     return "?" + query.urlencode() if query else "?"
+
+
+@register.filter
+def plain_markup(text, heading_level=2):
+    """Staff's text for the public pages, escaped, with paragraphs, 「## 」 headings, 「- 」 lists and
+    links (labportal.markup)."""
+    from labportal.markup import render
+
+    return render(text, int(heading_level))

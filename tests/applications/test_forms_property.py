@@ -70,10 +70,15 @@ def _shown(form, name, value):
     return form.normalisers.get(name, lambda v: v)(value)
 
 
+def _one_line(field):
+    return not isinstance(field.widget, forms.Textarea)
+
+
 def _must_accept(form, name, field, value):
+    """Free text within its limit is accepted; a one-line field refuses line breaks and controls."""
     cleaned = normalise.visible(value).strip()
     return _is_free_text(form, name, field) and len(cleaned) <= field.max_length and (
-        cleaned or not field.required)
+        cleaned or not field.required) and not (_one_line(field) and normalise.has_line_break_or_control(cleaned))
 
 
 class Draft:
@@ -236,3 +241,79 @@ def test_withdraw_reason_any_input_refused_in_japanese_or_withdrawn(applicant_cl
             assert all(japanese_message(m) for m in form.errors["reason"])
         else:
             assert response.status_code == 302
+
+
+# --- Text kept as typed; what nobody can see removed, and the applicant told (issues 14 and 15) ---------
+
+INVISIBLE = ["\u200b", "\u200c", "\u2060", "\ufeff", "\u00ad"]
+JOINED_EMOJI = ["👨\u200d👩\u200d👧", "🏳️\u200d🌈", "👩🏽\u200d💻", "❤️\u200d🔥"]
+SEEN = st.text(alphabet="札幌市のDX推進（推計）１０件ｱｲｳabc 😀", min_size=1, max_size=12)
+
+
+def _direction(kpi_current, kpi_target="20件", vision=""):
+    return {"version": "0", "vision": vision, "goals": "", "process": "",
+            "kpis-TOTAL_FORMS": "1", "kpis-INITIAL_FORMS": "0", "kpis-0-indicator": "支援件数",
+            "kpis-0-current_value": kpi_current, "kpis-0-target_value": kpi_target,
+            "kpis-0-target_fiscal_year": "２０２８年度",
+            "roadmap-TOTAL_FORMS": "0", "roadmap-INITIAL_FORMS": "0"}
+
+
+def test_kpi_current_and_target_values_kept_as_typed(applicant_client, application):
+    applicant_client.post(reverse("applications:section", args=[application.pk, "direction"]),
+                          _direction("（推計）１０件", "ＤＸ相談 ３０件／年"))
+    kpi = application.kpis.get()
+    assert (kpi.current_value, kpi.target_value, kpi.target_fiscal_year) == ("（推計）１０件", "ＤＸ相談 ３０件／年", 2028)
+
+
+@given(pieces=st.lists(st.one_of(SEEN, st.sampled_from(INVISIBLE + JOINED_EMOJI)), min_size=1, max_size=6))
+def test_visible_removes_invisible_characters_and_keeps_joined_emoji(pieces):
+    text = "".join(pieces)
+    expected = "".join(p for p in pieces if p not in INVISIBLE)
+    assert (normalise.visible(text), normalise.visible(normalise.visible(text))) == (expected, expected)
+
+
+@given(before=SEEN, after=SEEN)
+def test_visible_drops_a_joiner_between_letters(before, after):
+    joined = normalise.visible(before + "\u200d" + after)
+    assert joined == normalise.visible(before + after) or (_emoji(before[-1]) and _emoji(after[0]))
+
+
+def _emoji(character):
+    return ord(character) >= 0x1F000
+
+
+@given(text=SEEN, invisible=st.sampled_from(INVISIBLE))
+def test_section_invisible_characters_removed_and_the_applicant_told(applicant_client, application, text,
+                                                                    invisible):
+    with rolled_back():
+        response = applicant_client.post(reverse("applications:section", args=[application.pk, "direction"]),
+                                         _direction("10件", vision=text[:1] + invisible + text[1:]), follow=True)
+        vision = type(application.direction).objects.get(application=application).vision
+        assert (vision, "見えない文字" in response.content.decode()) == (text.strip(), True)
+
+
+def test_section_without_invisible_characters_says_nothing_of_them(applicant_client, application):
+    response = applicant_client.post(reverse("applications:section", args=[application.pk, "direction"]),
+                                     _direction("10件", vision="札幌市のDX"), follow=True)
+    assert "見えない文字" not in response.content.decode()
+
+
+@given(name=SEEN, breaker=st.sampled_from(["\n", "\r", "\r\n", "\t", "\u2028", "\x0b", "\x85"]))
+def test_organisation_name_with_a_line_break_refused_on_its_field_in_japanese(applicant_client, name, breaker):
+    with rolled_back():
+        before = Organisation.objects.count()
+        response = applicant_client.post(reverse("applications:organisation_new"), {
+            "name": f"札幌{breaker}市{name}", "kind": "municipality", "regions": [Region.objects.get(name="札幌市").pk]})
+        errors = response.context["form"].errors
+        assert (response.status_code, list(errors), Organisation.objects.count()) == (200, ["name"], before)
+        assert errors["name"] == ["改行やタブなどの制御文字は入力できません。1行で入力してください。"]
+
+
+@pytest.mark.parametrize("field", ["indicator", "current_value", "target_value"])
+def test_kpi_one_line_cells_refuse_a_line_break(applicant_client, application, field):
+    data = _direction("10件", "20件")
+    data[f"kpis-0-{field}"] = "1行目\n2行目"
+    response = applicant_client.post(reverse("applications:section", args=[application.pk, "direction"]), data)
+    row = response.context["formsets"][0][0].forms[0]
+    assert (response.status_code, list(row.errors)) == (400, [field])
+

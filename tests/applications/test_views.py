@@ -297,7 +297,7 @@ def test_section_after_conflict_second_save_overwrites_deliberately(client_of, a
     assert type(application.basic).objects.get(application=application).lab_name == "タブBの名称"
 
 
-def test_section_kpi_rows_saved_with_full_width_year(client_of, application, applicant):
+def test_section_kpi_rows_saved_with_full_width_year_and_values_as_typed(client_of, application, applicant):
     client_of(applicant).post(reverse("applications:section", args=[application.pk, "direction"]), {
         "version": "0", "vision": "v", "goals": "g", "process": "p",
         "kpis-TOTAL_FORMS": "1", "kpis-INITIAL_FORMS": "0", "kpis-0-indicator": "支援件数",
@@ -305,7 +305,7 @@ def test_section_kpi_rows_saved_with_full_width_year(client_of, application, app
         "roadmap-TOTAL_FORMS": "1", "roadmap-INITIAL_FORMS": "0", "roadmap-0-fiscal_year": "",
         "roadmap-0-plan": ""})
     assert list(Kpi.objects.values_list("current_value", "target_value", "target_fiscal_year")) == [
-        ("10件", "100件", 2028)]
+        ("１０件", "１００件", 2028)]  # 現状値 and 目標値 as typed; the year is read by the portal
 
 
 def test_section_diversity_shows_kinds_covered(client_of, application, applicant):

@@ -13,7 +13,7 @@ def test_directory_filtered_by_bureau_shows_the_bureaus_labs(live_server, page):
     person.go_to_site(f"{live_server.url}/labs/")
     expect(page.get_by_test_id("lab-count")).to_have_text("105")
 
-    person.choose("経済産業局", "九州")
+    person.choose("経済産業局", "九州経済産業局")
     person.press("この条件で表示")
 
     expect(page.get_by_test_id("lab-count")).to_have_text("14")

@@ -150,6 +150,17 @@ RULES: dict[str, Rule] = {
     "opendata_labs_json": public(url("opendata_labs_json")),
     "opendata_labs_csv": public(url("opendata_labs_csv")),
     "healthz": public(url("healthz")),
+    # the programme's public pages (issue 16)
+    "about": public(url("about")),
+    "transition_info": public(url("transition_info")),
+    "calls": public(url("calls")),
+    "round_guide_pdf": public(url("round_guide_pdf", lambda s: s.round_guide.pk)),
+    "notices": public(url("notices")),
+    "notice_feed": public(url("notice_feed")),
+    "notice_detail": public(url("notice_detail", lambda s: s.notice.pk)),
+    "privacy": public(url("privacy")),
+    "terms": public(url("terms")),
+    "accessibility": public(url("accessibility")),
     # the applicant's pages
     "applications:dashboard": own(url("applications:dashboard")),
     "applications:organisation_new": own(url("applications:organisation_new")),
@@ -266,6 +277,8 @@ RULES: dict[str, Rule] = {
         url("admin:review_roundreviewsettings_export_xlsx", lambda s: s.round_settings.pk)),
     "admin:review_roundreviewsettings_export_csv": admin_page(
         url("admin:review_roundreviewsettings_export_csv", lambda s: s.round_settings.pk)),
+    "admin:review_roundreviewsettings_new_version": admin_page(
+        url("admin:review_roundreviewsettings_new_version", lambda s: s.round_settings.pk), post={}),
 }
 
 ACCOUNT_URL_NAMES = [
@@ -321,6 +334,9 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "labportal.outboxmail": AdminModel(lambda s: s.mail.pk),
     "labportal.clockevent": AdminModel(_first_pk("labportal.clockevent")),
     "labportal.clocklock": AdminModel(_first_pk("labportal.clocklock")),
+    "labportal.publicpage": AdminModel(_first_pk("labportal.publicpage")),
+    "labportal.notice": AdminModel(lambda s: s.notice.pk),
+    "labportal.roundguide": AdminModel(lambda s: s.round_guide.pk),
     "applications.organisation": AdminModel(lambda s: s.organisation.pk),
     "applications.invitation": AdminModel(lambda s: s.invitation.pk),
     "applications.application": AdminModel(lambda s: s.application.pk),
@@ -336,6 +352,7 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "review.conflictofinterest": AdminModel(lambda s: s.others_conflict.pk, listing=OK, adding=OK),
     "review.review": AdminModel(lambda s: s.review.pk),
     "review.roundreviewsettings": AdminModel(lambda s: s.round_settings.pk),
+    "review.reviewexclusion": AdminModel(_first_pk("review.reviewexclusion")),
     "review.decision": AdminModel(lambda s: s.decision.pk),
     "review.hearing": AdminModel(lambda s: s.hearing.pk),
     "transition.transitionpolicy": AdminModel(lambda s: s.policy.pk),
@@ -544,6 +561,15 @@ def build_data_set():
     s.claim = transition_services.claim_create(request=claimable, organisation=s.organisation, user=s.owner,
                                                message=CLAIM_MESSAGE)
     s.mail = OutboxMail.objects.order_by("pk").first()
+
+    # What staff write for the public pages (issue 16): a notice and a round's call with its PDF.
+    from django.core.files.base import ContentFile
+
+    from labportal.models import Notice, RoundGuide
+
+    s.notice = Notice.objects.create(title="公募開始のお知らせ", body="公募を開始しました。")
+    s.round_guide = RoundGuide.objects.create(selection_round=review_round, guidelines="公募要領の本文")
+    s.round_guide.guidelines_pdf.save("guide.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
 
     # The four people who must see none of it.
     stranger_organisation = OrganisationFactory(name="よその市", regions=[Region.objects.get(name="札幌市")])
