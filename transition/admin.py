@@ -33,7 +33,7 @@ class TransitionPolicyAdmin(DeleteRefusedMixin, SimpleHistoryAdmin):
     fieldsets = (
         (None, {"fields": ("name", "effective_from", "notes")}),
         ("移行期間", {"fields": ("has_transition_period", "iot_call_stops_on", "dx_call_opens_on",
-                                "period_starts_on", "period_ends_on", "confirm_unusual_length")}),
+                                "period_starts_on", "period_ends_on")}),
         ("手続きと終了後の扱い", {"fields": ("procedure", "end_state", "plan_round")}),
         ("リマインド", {"fields": ("reminder_offsets_days",)}),
         ("版の記録", {"fields": ("change_reason",)}),
@@ -154,8 +154,8 @@ class TransitionClaimInline(LabelledTabularInline):
 
 @admin.register(TransitionRequest)
 class TransitionRequestAdmin(admin.ModelAdmin):
-    list_display = ["lab_name", "prefecture", "bureau", "iot_round", "state", "organisation", "submitted_at",
-                    "decided_at", "staff_page"]
+    list_display = ["lab_name", "prefecture", "bureau", "iot_round", "state", "is_public", "organisation",
+                    "submitted_at", "decided_at", "staff_page"]
     list_filter = ["state", "procedure", "lab__region__prefecture__bureau", "lab__selection_round__number",
                    "lab__region__kind", "lab__region__prefecture"]
     search_fields = ["lab__name", "organisation__name"]
@@ -163,7 +163,7 @@ class TransitionRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["lab", "state", "organisation", "application", "changes_statement", "procedure", "policy",
                        "started_at", "submitted_at", "decided_at", "decided_by", "decision_message", "updated_at",
                        "staff_page"]
-    fields = ["staff_page", *[name for name in readonly_fields if name != "staff_page"]]
+    fields = ["staff_page", "is_public", *[name for name in readonly_fields if name != "staff_page"]]
     inlines = [TransitionClaimInline, TransitionEventInline]
     actions = ["send_reminder"]
 
@@ -183,7 +183,7 @@ class TransitionRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="経済産業局", ordering="lab__region__prefecture__bureau__order")
     def bureau(self, transition_request):
-        return transition_request.lab.region.prefecture.bureau.short_name
+        return transition_request.lab.region.prefecture.bureau.name
 
     @admin.display(description="IoTラボ選定回", ordering="lab__selection_round__number")
     def iot_round(self, transition_request):

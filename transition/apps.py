@@ -17,3 +17,11 @@ class TransitionConfig(AppConfig):
         # created without signals (bulk loads) get theirs at the next sweep (deadlines.RECORDS).
         post_save.connect(give_new_iot_lab_its_record, sender=Lab,
                           dispatch_uid="transition.give_new_iot_lab_its_record")
+        # A region with an IoT lab selected as a DX lab in an ordinary round: its transition ends
+        # in the announcement's transaction (labportal.services.lab_create sends the signal).
+        from labportal.services import lab_succeeded
+
+        from .signals import end_transition_of_succeeded_lab
+
+        lab_succeeded.connect(end_transition_of_succeeded_lab, sender=Lab,
+                              dispatch_uid="transition.end_transition_of_succeeded_lab")

@@ -102,7 +102,7 @@ def period_end_due(now: DateTime):
         handler=PERIOD_END, kind=f"summary:{policy.closes_at.date().isoformat()}", object_id=policy.pk)
     return [TransitionRequest.objects.filter(state__in=TransitionRequest.OPEN_STATES),
             TransitionRequest.objects.filter(state__in=[State.DECLINED, State.REJECTED],
-                                             lab__status__in=[Lab.Status.ACTIVE, Lab.Status.TRANSITIONING]),
+                                             lab__status__in=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED, Lab.Status.TRANSITIONING]),
             TransitionPolicy.objects.filter(pk=policy.pk).exclude(Exists(summary_sent))]
 
 
@@ -181,9 +181,9 @@ def end_period(now: DateTime) -> int:
     closing = list(TransitionRequest.objects.select_related(
         "lab__region__prefecture", "lab__selection_round", "organisation")
         .filter(state__in=[State.DECLINED, State.REJECTED],
-                lab__status__in=[Lab.Status.ACTIVE, Lab.Status.TRANSITIONING]))
+                lab__status__in=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED, Lab.Status.TRANSITIONING]))
     lab_set_status(labs=[r.lab_id for r in closing], status=end_state,
-                   from_statuses=[Lab.Status.ACTIVE, Lab.Status.TRANSITIONING])
+                   from_statuses=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED, Lab.Status.TRANSITIONING])
     members = member_recipients_by_organisation({r.organisation_id for r in closing})
     end_key = policy.closes_at.date().isoformat()
     mails = [MailRequest(event="transition_period_closed", to=recipient,

@@ -42,25 +42,29 @@ class OffsetsField(forms.CharField):
         return parse_offsets(super().to_python(value))
 
 
+PERIOD_HELP = ("この日の終わり（24時）まで移行の手続きを受け付けます。期間の長さに制限はありません。"
+               "検討会（令和4年1月）では「3~5年程度の移行期間が必要か」が論点とされ、3〜5年程度が議論されました。")
+
+
 class TransitionPolicyForm(InputMixin, forms.ModelForm):
-    """The policy in the admin: a period outside 1–5 years needs an explicit confirmation."""
+    """The policy in the admin. Any period is accepted (issue 16): the study group asked whether
+    「3~5年程度の移行期間が必要か」 (論点②) and decided nothing, so the help text says so."""
 
     reminder_offsets_days = OffsetsField(
         label="リマインドの時期（終了日の何日前）", required=False,
         help_text="日数をカンマ区切りで入力してください（例: 180, 90, 30, 7）。空欄にするとリマインドを送りません。")
-    confirm_unusual_length = forms.BooleanField(
-        label="移行期間が1年未満または5年を超えることを確認しました", required=False,
-        help_text="検討会では3〜5年程度が議論されています。1〜5年の範囲外の期間にする場合だけチェックしてください。")
 
     class Meta:
         model = TransitionPolicy
         fields = ["name", "effective_from", "has_transition_period", "iot_call_stops_on", "dx_call_opens_on",
                   "period_starts_on", "period_ends_on", "procedure", "end_state", "reminder_offsets_days",
-                  "confirm_unusual_length", "plan_round", "notes", "change_reason"]
+                  "plan_round", "notes", "change_reason"]
         widgets = {"change_reason": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "period_ends_on" in self.fields:
+            self.fields["period_ends_on"].help_text = PERIOD_HELP
         if "plan_round" in self.fields:
             self.fields["plan_round"].queryset = SelectionRound.objects.filter(
                 programme__code="dx").select_related("programme").order_by("number")
@@ -69,14 +73,6 @@ class TransitionPolicyForm(InputMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        starts, ends = cleaned.get("period_starts_on"), cleaned.get("period_ends_on")
-        if cleaned.get("has_transition_period") and starts and ends and ends > starts:
-            probe = TransitionPolicy(period_starts_on=starts, period_ends_on=ends)
-            if not probe.period_length_is_usual() and not cleaned.get("confirm_unusual_length"):
-                years = (ends - starts).days / 365.25
-                self.add_error("confirm_unusual_length", ValidationError(
-                    f"移行期間が約{years:.1f}年です。1〜5年の範囲外の期間にする場合は、"
-                    "確認のチェックを入れてから保存してください。", code="unusual_length"))
         if self.instance.pk is None:
             from .services import policy_version_errors
 
@@ -135,16 +131,23 @@ class DecisionForm(InputMixin, forms.Form):
         help_text="差し戻し・不承認では必須です。メールで申請主体に送ります。")
 
     LABELS = {
-        State.UNDER_REVIEW: "再審査に回す（審査員が地域DX推進ラボの審査の視点で採点します）",
+        State.UNDER_REVIEW: "再選定の審査に回す（審査員が地域DX推進ラボの審査の視点で採点します）",
         State.APPROVED: "移行を承認する（地域DX推進ラボとして台帳に登録し、IoTラボは「DXラボへ移行済」になります）",
         State.RETURNED: "差し戻す（申請主体が修正して再提出できます）",
         State.REJECTED: "移行を承認しない（不承認）",
         State.DECLINED: "移行しない旨の届出を受けた",
     }
 
-    def __init__(self, *args, moves, **kwargs):
+    # 計画変更手続きの提出のみ: filing is the whole procedure, staff acknowledge receipt (issue 16).
+    RECEIPT_LABEL = "受理する（地域DX推進ラボとして台帳に登録し、IoTラボは「DXラボへ移行済」になります）"
+
+    def __init__(self, *args, moves, procedure="", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_state"].choices = [(state, self.LABELS.get(state, State(state).label)) for state in moves]
+        labels = dict(self.LABELS)
+        if procedure == TransitionPolicy.Procedure.PLAN_CHANGE:
+            labels[State.APPROVED] = self.RECEIPT_LABEL
+            labels[State.RETURNED] = "差し戻す（書類に不備がある場合。申請主体が修正して再提出できます）"
+        self.fields["to_state"].choices = [(state, labels.get(state, State(state).label)) for state in moves]
         self.fields["to_state"].widget.attrs["class"] = "form-check-input"
         self.fields["to_state"].error_messages["required"] = "決定を選んでください。"
         self.fields["to_state"].error_messages["invalid_choice"] = (

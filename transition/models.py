@@ -82,13 +82,16 @@ class TransitionPolicy(models.Model):
                                       help_text="この日の終わり（24時）まで移行の手続きを受け付けます。")
     procedure = models.CharField("移行の手続き", max_length=20, choices=Procedure.choices,
                                  default=Procedure.PLAN_CHANGE,
-                                 help_text="計画変更手続きの提出のみ: 事務局が確認して承認します。"
+                                 help_text="計画変更手続きの提出のみ: 提出が手続きのすべてで、事務局が受理します"
+                                           "（審査・不承認はありません。書類の不備は差し戻せます）。"
                                            "再選定のための審査: 変更計画書を地域DX推進ラボの審査の視点で"
                                            "審査します（専用の公募回で採点）。")
     end_state = models.CharField("移行期間終了後の扱い", max_length=20, choices=EndState.choices,
                                  default=EndState.ABOLISH,
-                                 help_text="期限までに移行しなかったIoTラボを、廃止（選定の効力が終了）"
-                                           "とするか、IoTラボのまま併存させるか。")
+                                 help_text="移行は希望するラボが行います。移行期間の終了後、移行しなかったIoTラボを"
+                                           "廃止（選定の効力が終了）とするか、IoTラボのまま併存させるか"
+                                           "（資料の事業移行イメージ「IoTラボ 廃止 or 併存」を、ラボごとに当てはめる"
+                                           "当ポータルの読み方です）。")
     reminder_offsets_days = models.JSONField(
         "リマインドの時期（終了日の何日前）", default=default_reminder_offsets, blank=True,
         help_text="まだ提出していないラボと事務局に、移行期間の終了日のこの日数前にお知らせします。")
@@ -203,12 +206,14 @@ class TransitionRequest(models.Model):
         NOT_STARTED = "not_started", "未着手"
         DRAFT = "draft", "作成中"
         SUBMITTED = "submitted", "提出済"
-        UNDER_REVIEW = "under_review", "再審査中"
-        APPROVED = "approved", "移行承認"
+        UNDER_REVIEW = "under_review", "再選定の審査中"
+        APPROVED = "approved", "移行完了"
         RETURNED = "returned", "差し戻し"
         REJECTED = "rejected", "不承認"
         DECLINED = "declined", "移行しない"
-        EXPIRED = "expired", "期限切れ"
+        # The period ended without a move: the lab is in the policy's end state (廃止 or 併存), not
+        # overdue — moving is for the labs that wish it (「希望地域は計画変更によりDXラボへ移行」).
+        EXPIRED = "expired", "移行期間終了"
 
     # Nothing submitted yet: what the reminders and the end of the period look for.
     OPEN_STATES = (State.NOT_STARTED, State.DRAFT, State.RETURNED)
@@ -242,6 +247,10 @@ class TransitionRequest(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="決定者", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     decision_message = models.TextField("事務局からのメッセージ", blank=True)
+    is_public = models.BooleanField(
+        "移行状況を公開する", default=False,
+        help_text="チェックすると、公開ページ「移行について」の一覧にこのラボの移行の状態を表示します"
+                  "（チェックしないラボは「非公開」と表示します）。")
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
     class Meta:

@@ -158,7 +158,7 @@ def dashboard_breakdowns(rows: list[dict]) -> dict:
     bureaus = {b.pk: b for b in Bureau.objects.order_by("order")}
     rounds = {r.pk: r for r in SelectionRound.objects.filter(programme__code="iot").order_by("number")}
     overall = Breakdown("all", "全体")
-    by_bureau = {pk: Breakdown(b.code, b.short_name) for pk, b in bureaus.items()}
+    by_bureau = {pk: Breakdown(b.code, b.name) for pk, b in bureaus.items()}
     by_round = {pk: Breakdown(str(r.number), r.label) for pk, r in rounds.items()}
     by_kind = {value: Breakdown(value, label) for value, label in Region.Kind.choices}
     by_prefecture = defaultdict(lambda: Breakdown("", ""))

@@ -320,7 +320,8 @@ def staff_request(request, pk):
     decision form with exactly the moves the table allows now, and the organisation link."""
     transition_request = get_object_or_404(selectors.requests_with_lab(), pk=pk)
     moves = services.allowed_moves(transition_request, Actor.STAFF)
-    form = DecisionForm(request.POST if "decide" in request.POST else None, moves=moves)
+    form = DecisionForm(request.POST if "decide" in request.POST else None, moves=moves,
+                        procedure=transition_request.procedure)
     link_form = LinkOrganisationForm(request.POST if "link" in request.POST else None)
     status = 200
     if request.method == "POST" and "link" in request.POST:

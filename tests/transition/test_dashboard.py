@@ -47,10 +47,10 @@ def test_counts_overall_by_bureau_round_and_kind_match_hand_counts(scene):
     assert dict(b["overall"].counts) == {State.APPROVED: 1, State.SUBMITTED: 1, State.DECLINED: 1,
                                          State.DRAFT: 1, State.NOT_STARTED: 101}
     bureaus = {row.label: row for row in b["by_bureau"]}
-    assert (bureaus["東北"].total, dict(bureaus["東北"].counts)) == (
+    assert (bureaus["東北経済産業局"].total, dict(bureaus["東北経済産業局"].counts)) == (
         10, {State.APPROVED: 1, State.DECLINED: 1, State.DRAFT: 1, State.NOT_STARTED: 7})
-    assert dict(bureaus["北海道"].counts) == {State.SUBMITTED: 1, State.NOT_STARTED: 10}
-    assert bureaus["九州"].total == 14 and bureaus["沖縄"].total == 3
+    assert dict(bureaus["北海道経済産業局"].counts) == {State.SUBMITTED: 1, State.NOT_STARTED: 10}
+    assert bureaus["九州経済産業局"].total == 14 and bureaus["沖縄総合事務局"].total == 3
     rounds = {row.label: row for row in b["by_round"]}
     assert [r.label for r in b["by_round"]] == ["第1弾", "第2弾", "第3弾", "第4弾", "第5弾", "第6弾"]
     assert (rounds["第1弾"].total, rounds["第1弾"].moved, rounds["第1弾"].counts[State.NOT_STARTED]) == (29, 1, 26)
@@ -143,7 +143,7 @@ def test_export_csv_has_every_lab_with_its_state(scene, staff, client):
     lines = text.strip().split("\r\n")
     assert len(lines) == 106
     aizu = next(line for line in lines if ",会津若松市," in line)
-    assert ",移行承認,DXラボへ移行済,会津若松市," in aizu
+    assert ",移行完了,DXラボへ移行済,会津若松市," in aizu
 
 
 def test_export_xlsx_opens_with_openpyxl(scene, staff, client):
@@ -154,7 +154,7 @@ def test_export_xlsx_opens_with_openpyxl(scene, staff, client):
     assert sheet.title == "移行状況" and len(rows) == 106
     header = rows[0]
     aizu = next(r for r in rows if r[1] == "会津若松市")
-    assert aizu[header.index("移行の状態")] == "移行承認"
+    assert aizu[header.index("移行の状態")] == "移行完了"
     assert aizu[header.index("IoTラボの状態")] == "DXラボへ移行済"
     assert aizu[header.index("決定年度")] == "令和8年度"
     assert aizu[header.index("移行先DXラボID")] == Lab.objects.get(predecessor=iot_lab()).pk

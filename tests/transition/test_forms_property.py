@@ -113,7 +113,7 @@ def test_policy_admin_any_input_refused_on_its_field_in_japanese_or_saved(client
             "change_reason": "方針の改定",
             "has_transition_period": "on", "period_starts_on": starts, "period_ends_on": ends,
             "procedure": "plan_change", "end_state": "abolished", "reminder_offsets_days": offsets,
-            "notes": notes, "confirm_unusual_length": "on"})
+            "notes": notes})
         if response.status_code == 200:
             form = response.context["adminform"].form
             assert form.errors

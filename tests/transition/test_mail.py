@@ -34,7 +34,7 @@ SAMPLES = {
     "transition_period_ended_staff": {
         "programme_name": "地域DX推進ラボ", "end_state": "廃止", "closes_at": "2029-04-01T00:00:00+09:00",
         "period_ends_on": "2029-03-31", "expired": [LAB_LINE], "closed": [LAB_LINE],
-        "counts": [{"state": "期限切れ", "n": 1}], "pending": 2,
+        "counts": [{"state": "移行期間終了", "n": 1}], "pending": 2,
         "url": "http://127.0.0.1:8000/transition/dashboard/"},
     "transition_reminder": {**REQUEST, "days_left": 30, "days_before": 30},
     "transition_reminder_staff": {

@@ -38,13 +38,12 @@ def test_policy_form_refuses_an_end_before_the_start():
     assert form.errors["period_ends_on"] == ["移行期間の終了日は開始日より後の日付にしてください。"]
 
 
-@pytest.mark.parametrize("ends_on", ["2026-12-31", "2032-03-31"])
-def test_policy_form_needs_confirmation_outside_one_to_five_years(ends_on):
+@pytest.mark.parametrize("ends_on", ["2026-12-31", "2032-03-31", "2041-03-31"])
+def test_policy_form_accepts_any_period_and_says_what_the_study_group_discussed(ends_on):
     form = TransitionPolicyForm(_data(period_ends_on=ends_on))
-    assert not form.is_valid()
-    assert "確認のチェック" in form.errors["confirm_unusual_length"][0]
-    confirmed = TransitionPolicyForm(_data(period_ends_on=ends_on, confirm_unusual_length="on"))
-    assert confirmed.is_valid(), confirmed.errors
+    assert form.is_valid(), form.errors
+    assert "3~5年程度の移行期間が必要か" in form.fields["period_ends_on"].help_text
+    assert "confirm_unusual_length" not in form.fields
 
 
 def test_policy_form_five_years_exactly_is_usual():

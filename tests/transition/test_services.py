@@ -49,7 +49,7 @@ def test_start_creates_the_plan_prefilled_from_the_register(transition_request, 
     assert application.basic.lab_name == "会津若松市地域DX推進ラボ"
     assert list(application.basic.regions.all()) == [iot_lab().region]
     assert application.basic.contact_email == member.email
-    assert application.basic.contact_phone == "0242-39-1111"
+    assert application.basic.contact_phone == "000-0000-0001"
 
 
 def test_start_refused_for_a_lab_without_organisation(policy, member):

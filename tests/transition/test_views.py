@@ -204,7 +204,7 @@ def test_plan_section_save_refused_shows_what_was_typed_and_saves_nothing(drafte
 def test_staff_decision_refused_without_a_reason_for_rejection(submitted, staff, client):
     client.force_login(staff)
     response = client.post(f"/transition/staff/requests/{submitted.pk}/",
-                           {"decide": "1", "to_state": State.REJECTED, "message": ""})
+                           {"decide": "1", "to_state": State.RETURNED, "message": ""})
     assert response.status_code == 400
     assert "理由" in response.content.decode()
     submitted.refresh_from_db()
@@ -215,7 +215,10 @@ def test_staff_decision_offers_only_the_allowed_moves(submitted, staff, client):
     client.force_login(staff)
     response = client.get(f"/transition/staff/requests/{submitted.pk}/")
     choices = {value for value, _label in response.context["form"].fields["to_state"].choices}
-    assert choices == {State.APPROVED, State.RETURNED, State.REJECTED}  # no 再審査中 for a plan change
+    # 計画変更手続きの提出のみ: staff receive it (受理); no review, so no 再選定の審査中 and no 不承認
+    assert choices == {State.APPROVED, State.RETURNED}
+    labels = dict(response.context["form"].fields["to_state"].choices)
+    assert labels[State.APPROVED].startswith("受理する")
 
 
 def test_organisation_pages_render_for_the_member(drafted, member, client):
