@@ -24,3 +24,9 @@ ACTIVITIES = [
 
 # The eligible initiatives ① and ② by code; their names are the DX programme's own wording.
 INITIATIVE_CODES = [("1", "①"), ("2", "②")]
+
+# What the 地域性 criterion asks (審査の視点 2, the seed's 1) and 2)): (code, numeral, wording).
+REGIONALITY_ASPECTS = [
+    ("1", "1）", "地域課題の解決や地域産業の競争優位性の確保等に資するDX推進のための取組であること。"),
+    ("2", "2）", "地域企業の競争優位性の確保等に資するDX推進のための取組であること。"),
+]

@@ -40,7 +40,7 @@ def rows(queryset):
     answers = _answer_columns()
     header = SUMMARY_COLUMNS + [label for _k, _n, label in answers]
     # One query for every prefecture's bureau, whatever the selector prefetches for regions.
-    bureau_of = {p.pk: p.bureau.short_name for p in Prefecture.objects.select_related("bureau")}
+    bureau_of = {p.pk: p.bureau.name for p in Prefecture.objects.select_related("bureau")}
     applications = application_with_sections().filter(pk__in=queryset.values("pk")).order_by(
         "selection_round_id", "receipt_seq", "pk")
     result = []
@@ -53,7 +53,7 @@ def rows(queryset):
             a.receipt_number or "", a.get_state_display(), str(a.selection_round), a.organisation.name,
             a.organisation.get_kind_display(), a.organisation.get_status_display(), a.basic.lab_name,
             "、".join(r.name for r in regions), "、".join(prefectures), "、".join(bureaus),
-            "、".join(i.numeral for i in a.regionality.initiatives.all()),
+            "、".join(i.numeral for i in a.innovation.initiatives.all()),
             "、".join(q.numeral for q in a.innovation.quadrants.all()),
             "、".join([x.name for x in a.innovation.activities.all()]
                      + ([a.innovation.activities_other] if a.innovation.activities_other else [])),

@@ -31,6 +31,7 @@ from .models import (
     OtherSection,
     Participant,
     Quadrant,
+    RegionalityAspect,
     RegionalitySection,
     RoadmapItem,
 )
@@ -231,6 +232,7 @@ class SectionForm(PortalFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        offer_active_choices(self)
         self.submission_required = set(REQUIRED_FIELDS[self._meta.model.key])
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Textarea):
@@ -267,21 +269,22 @@ class DirectionForm(SectionForm):
 
 
 class RegionalityForm(SectionForm):
-    initiatives = ids.ModelMultipleChoiceField(
-        label="該当する取組", queryset=Initiative.objects.order_by("code"), required=False,
-        widget=forms.CheckboxSelectMultiple, help_text="1つ以上選んでください（両方も可）。")
+    aspects = ids.ModelMultipleChoiceField(
+        label="取組内容が該当するもの", queryset=RegionalityAspect.objects.order_by("code"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="取組内容が下記のいずれか、又は両方に該当すること（審査の視点「地域性」）。1つ以上選んでください。")
 
     class Meta:
         model = RegionalitySection
-        fields = ["regional_issues", "target_industries", "initiatives"]
+        fields = ["regional_issues", "target_industries", "aspects"]
         widgets = {"target_industries": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["initiatives"].label_from_instance = lambda i: f"{i.numeral} {i.name}"
 
 
 class InnovationForm(SectionForm):
+    initiatives = ids.ModelMultipleChoiceField(
+        label="該当する取組", queryset=Initiative.objects.order_by("code"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="取組内容が下記のいずれか、又は両方に該当すること（審査の視点「革新性」）。1つ以上選んでください。")
     quadrants = ids.ModelMultipleChoiceField(
         label="取組が該当する象限", queryset=Quadrant.objects.select_related("initiative").order_by("order"),
         required=False, widget=forms.CheckboxSelectMultiple,
@@ -292,7 +295,11 @@ class InnovationForm(SectionForm):
 
     class Meta:
         model = InnovationSection
-        fields = ["quadrants", "activities", "activities_other", "activity_plan"]
+        fields = ["initiatives", "quadrants", "activities", "activities_other", "activity_plan"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["initiatives"].label_from_instance = lambda i: f"{i.numeral}{i.name}"
 
 
 class CommitmentForm(SectionForm):
@@ -482,6 +489,10 @@ class OrganisationForm(PortalFormMixin, forms.ModelForm):
         fields = ["name", "name_kana", "kind", "regions", "department", "address", "phone"]
         widgets = {"kind": forms.RadioSelect, "phone": forms.TextInput(attrs={"inputmode": "tel"})}
         help_texts = {"kind": "自治体以外の団体が申請する場合は、自治体の同意書の添付が必要です。"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        offer_active_choices(self)
 
     def clean_name_kana(self):
         return _check_kana(self.cleaned_data["name_kana"])

@@ -79,7 +79,7 @@ def nfkc(value: str) -> str:
 
 
 def phone(value: str) -> str:
-    """「０１１ー２１１ー２１１１」 → 「011-211-2111」; brackets around an area code become hyphens."""
+    """「０００ー００００ー００００」 → 「000-0000-0000」; brackets around an area code become hyphens."""
     value = _DASHES.sub("-", unicodedata.normalize("NFKC", value or "")).strip()
     value = re.sub(r"^\((\d+)\)", r"\1-", value)
     value = re.sub(r"(\d)\((\d+)\)", r"\1-\2-", value)

@@ -33,8 +33,8 @@ def _answer_prefetches(key: str) -> list:
         # Regions with their prefecture in one query; the organisation's own regions are not read
         # from here (two queries fewer on every page that shows an application: make bench).
         "basic": [Prefetch("basic__regions", queryset=Region.objects.select_related("prefecture"))],
-        "regionality": ["regionality__initiatives"],
-        "innovation": ["innovation__quadrants", "innovation__activities"],
+        "regionality": ["regionality__aspects"],
+        "innovation": ["innovation__initiatives", "innovation__quadrants", "innovation__activities"],
     }.get(key, [])
 
 

@@ -54,6 +54,7 @@ from applications.models import (
     OtherSection,
     Participant,
     Quadrant,
+    RegionalityAspect,
     RegionalitySection,
     RoadmapItem,
 )
@@ -241,7 +242,8 @@ def wipe() -> None:
 
     gone(RevisionRequest.objects.filter(application__in=apps))
     gone(BasicInfoSection.regions.through.objects.filter(basicinfosection__application__in=apps))
-    gone(RegionalitySection.initiatives.through.objects.filter(regionalitysection__application__in=apps))
+    gone(RegionalitySection.aspects.through.objects.filter(regionalitysection__application__in=apps))
+    gone(InnovationSection.initiatives.through.objects.filter(innovationsection__application__in=apps))
     gone(InnovationSection.quadrants.through.objects.filter(innovationsection__application__in=apps))
     gone(InnovationSection.activities.through.objects.filter(innovationsection__application__in=apps))
     for model in SECTION_MODELS:
@@ -411,7 +413,7 @@ class _Builder:
         self.organisations = Organisation.objects.bulk_create([
             Organisation(name=region.name, name_kana="ベンチ", kind=Organisation.Kind.MUNICIPALITY,
                          department="デジタル推進課", address=f"{region.prefecture.name}役所通り1-1",
-                         phone="011-211-2111", status=Organisation.Status.CONFIRMED, created_by=user,
+                         phone="000-0000-0000", status=Organisation.Status.CONFIRMED, created_by=user,
                          confirmed_at=self.now)
             for region, user in zip(self.regions, self.applicants, strict=True)], batch_size=2000)
         Organisation.regions.through.objects.bulk_create([
@@ -478,7 +480,7 @@ class _Builder:
                 implementing_body=f"{organisation.name}地域DX推進協議会",
                 implementing_body_members=t.paragraph(100, 300, i),
                 contact_name=KANJI_NAMES[i % len(KANJI_NAMES)], contact_kana=KATAKANA_NAMES[i % len(KATAKANA_NAMES)],
-                contact_department="デジタル推進課", contact_phone="011-211-2111",
+                contact_department="デジタル推進課", contact_phone="000-0000-0000",
                 contact_email=f"dx{i}@{DOMAIN}"))
             sections[DirectionSection].append(DirectionSection(
                 **common, vision=t.paragraph(*long, i), goals=t.paragraph(*long, i + 1),
@@ -498,13 +500,16 @@ class _Builder:
         created = {model: model.objects.bulk_create(rows, batch_size=500) for model, rows in sections.items()}
 
         initiatives = list(Initiative.objects.order_by("code"))
+        aspects = list(RegionalityAspect.objects.order_by("code"))
         quadrants = list(Quadrant.objects.order_by("order"))
         activities = list(Activity.objects.order_by("order"))
         m2m = [
             (BasicInfoSection.regions.through, "basicinfosection_id", "region_id",
              lambda i, a: [regions[a.organisation_id].pk], BasicInfoSection),
-            (RegionalitySection.initiatives.through, "regionalitysection_id", "initiative_id",
-             lambda i, a: [x.pk for x in initiatives[: 1 + i % len(initiatives)]], RegionalitySection),
+            (RegionalitySection.aspects.through, "regionalitysection_id", "aspect_id",
+             lambda i, a: [x.pk for x in aspects[: 1 + i % len(aspects)]], RegionalitySection),
+            (InnovationSection.initiatives.through, "innovationsection_id", "initiative_id",
+             lambda i, a: [x.pk for x in initiatives[: 1 + i % len(initiatives)]], InnovationSection),
             (InnovationSection.quadrants.through, "innovationsection_id", "quadrant_id",
              lambda i, a: [quadrants[i % len(quadrants)].pk, quadrants[(i + 1) % len(quadrants)].pk],
              InnovationSection),

@@ -7,6 +7,7 @@ from .application import (
     ApplicationVersion,
     Initiative,
     Quadrant,
+    RegionalityAspect,
     RevisionRequest,
 )
 from .attachments import Attachment
@@ -34,7 +35,7 @@ __all__ = [
     "Activity", "Application", "ApplicationEvent", "ApplicationVersion", "Attachment",
     "BasicInfoSection", "CommitmentSection", "DirectionSection", "DiversitySection",
     "InnovationSection", "Initiative", "Invitation", "Kpi", "LONG_TEXT", "Membership",
-    "Organisation", "OtherSection", "Participant", "Quadrant", "RegionalitySection",
+    "Organisation", "OtherSection", "Participant", "Quadrant", "RegionalityAspect", "RegionalitySection",
     "RevisionRequest", "RoadmapItem", "SECTION_KEYS", "SECTION_MODELS", "SECTIONS_BY_KEY",
     "SHORT_TEXT", "Section",
 ]

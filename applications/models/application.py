@@ -92,6 +92,26 @@ class Initiative(models.Model):
         return self.name
 
 
+class RegionalityAspect(models.Model):
+    """What the 地域性 criterion asks (審査の視点 2): 1) DX for regional issues or regional industries'
+    competitive advantage; 2) DX for regional companies' competitive advantage (either or both)."""
+
+    code = models.CharField("コード", max_length=5, unique=True)
+    numeral = models.CharField("番号", max_length=3)
+    name = models.CharField("名称", max_length=200)
+    retired_at = RETIRED_AT()
+
+    objects = ReferenceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "地域性の該当内容"
+        verbose_name_plural = "地域性の該当内容"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.numeral}{self.name}"
+
+
 class Quadrant(models.Model):
     """A quadrant Ⅰ–Ⅳ of the concept diagram."""
 

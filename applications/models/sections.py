@@ -12,7 +12,7 @@ from django.db import models
 
 from labportal.models import Region
 
-from .application import Activity, Application, Initiative, Quadrant
+from .application import Activity, Application, Initiative, Quadrant, RegionalityAspect
 
 LONG_TEXT = 20_000  # characters: about ten pages of A4, the longest answer the form accepts
 SHORT_TEXT = 2_000
@@ -58,7 +58,7 @@ class BasicInfoSection(Section):
                                     help_text="全角カタカナで入力してください（ひらがなはカタカナに変換します）。")
     contact_department = models.CharField("担当者 部署", max_length=200, blank=True)
     contact_phone = models.CharField("担当者 電話番号", max_length=20, blank=True,
-                                     help_text="例: 011-211-2111（全角数字も使えます）")
+                                     help_text="例: 000-0000-0000（全角数字も使えます）")
     contact_email = models.EmailField("担当者 メールアドレス", blank=True)
 
     class Meta:
@@ -85,8 +85,10 @@ class RegionalitySection(Section):
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="regionality")
     regional_issues = _text("解決を目指す地域課題")
     target_industries = _text("対象とする産業", SHORT_TEXT)
-    initiatives = models.ManyToManyField(Initiative, verbose_name="該当する取組", blank=True,
-                                         related_name="+", through="RegionalityInitiative")
+    # What the 地域性 criterion asks, as the seed words it; the ①② of 新規産業・新規ビジネス are
+    # asked under 革新性, whose criterion they answer (issue 16).
+    aspects = models.ManyToManyField(RegionalityAspect, verbose_name="取組内容が該当するもの", blank=True,
+                                     related_name="+", through="RegionalityAspectChoice")
 
     class Meta:
         verbose_name = "地域性"
@@ -97,6 +99,8 @@ class InnovationSection(Section):
     key, title, criterion = "innovation", "革新性", "革新性"
 
     application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="innovation")
+    initiatives = models.ManyToManyField(Initiative, verbose_name="該当する取組", blank=True,
+                                         related_name="+", through="InnovationInitiative")
     quadrants = models.ManyToManyField(Quadrant, verbose_name="取組が該当する象限", blank=True,
                                        related_name="+", through="InnovationQuadrant")
     activities = models.ManyToManyField(Activity, verbose_name="実施する取組", blank=True, related_name="+",
@@ -176,15 +180,25 @@ class BasicInfoRegion(_Choice):
         verbose_name = verbose_name_plural = "申請の対象地域"
 
 
-class RegionalityInitiative(_Choice):
-    choice_field = "initiative"
+class RegionalityAspectChoice(_Choice):
+    choice_field = "aspect"
     regionalitysection = models.ForeignKey(RegionalitySection, on_delete=models.CASCADE, related_name="+")
+    aspect = models.ForeignKey(RegionalityAspect, verbose_name="取組内容が該当するもの", on_delete=models.PROTECT,
+                               related_name="+")
+
+    class Meta:
+        unique_together = [("regionalitysection", "aspect")]
+        verbose_name = verbose_name_plural = "申請の地域性の該当内容"
+
+
+class InnovationInitiative(_Choice):
+    choice_field = "initiative"
+    innovationsection = models.ForeignKey(InnovationSection, on_delete=models.CASCADE, related_name="+")
     initiative = models.ForeignKey(Initiative, verbose_name="該当する取組", on_delete=models.PROTECT,
                                    related_name="+")
 
     class Meta:
-        db_table = "applications_regionalitysection_initiatives"
-        unique_together = [("regionalitysection", "initiative")]
+        unique_together = [("innovationsection", "initiative")]
         verbose_name = verbose_name_plural = "申請が該当する取組"
 
 

@@ -15,6 +15,7 @@ from applications.models import (
     Activity,
     Application,
     Initiative,
+    RegionalityAspect,
     Kpi,
     Membership,
     Organisation,
@@ -112,7 +113,7 @@ def fill_completely(application: Application):
     basic.contact_name = "札幌 太郎"
     basic.contact_kana = "サッポロ タロウ"
     basic.contact_department = "経済観光局"
-    basic.contact_phone = "011-211-2111"
+    basic.contact_phone = "000-0000-0000"
     basic.contact_email = "dx@city.sapporo.example.jp"
     basic.save()
     basic.regions.set([Region.objects.get(name="札幌市")])
@@ -125,7 +126,8 @@ def fill_completely(application: Application):
     regionality = application.regionality
     regionality.regional_issues, regionality.target_industries = "人手不足", "観光業、製造業"
     regionality.save()
-    regionality.initiatives.set(Initiative.objects.filter(code="1"))
+    regionality.aspects.set(RegionalityAspect.objects.filter(code="1"))
+    application.innovation.initiatives.set(Initiative.objects.filter(code="1"))
     innovation = application.innovation
     innovation.activity_plan = "相談窓口と専門家派遣を行う。"
     innovation.save()

@@ -72,7 +72,7 @@ def two_applications(organisation, applicant, selection_round):
     aizu = fill_completely(services.application_create(organisation=aizu_org, selection_round=selection_round,
                                                        user=aizu_user))
     aizu.basic.regions.set([Region.objects.get(name="会津若松市")])
-    aizu.regionality.initiatives.set(Initiative.objects.filter(code="2"))
+    aizu.innovation.initiatives.set(Initiative.objects.filter(code="2"))
     aizu.innovation.quadrants.set(Quadrant.objects.filter(code="I"))
     return sapporo, aizu
 

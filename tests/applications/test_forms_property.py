@@ -31,7 +31,7 @@ from .conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
-VALID = {"contact_phone": "011-211-2111", "phone": "011-211-2111", "contact_kana": "サッポロ タロウ",
+VALID = {"contact_phone": "000-0000-0000", "phone": "000-0000-0000", "contact_kana": "サッポロ タロウ",
          "name_kana": "サッポロシ", "contact_email": "dx@city.example.jp", "annual_budget": "12000000",
          "target_fiscal_year": "2028", "fiscal_year": "2027", "kind": "school"}
 

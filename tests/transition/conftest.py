@@ -12,6 +12,7 @@ from django.utils import timezone
 from applications.models import (
     Activity,
     Initiative,
+    RegionalityAspect,
     Kpi,
     Membership,
     Organisation,
@@ -68,7 +69,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     kind = Organisation.Kind.MUNICIPALITY
     status = Organisation.Status.CONFIRMED
     department = "企画政策部"
-    phone = "0242-39-1111"
+    phone = "000-0000-0001"
 
 
 def member_of(organisation, **kwargs) -> User:
@@ -113,7 +114,7 @@ def fill_plan(request: TransitionRequest) -> TransitionRequest:
     basic.contact_name = "会津 次郎"
     basic.contact_kana = "アイヅ ジロウ"
     basic.contact_department = "企画政策部"
-    basic.contact_phone = "0242-39-1111"
+    basic.contact_phone = "000-0000-0001"
     basic.contact_email = "dx@city.aizuwakamatsu.example.jp"
     basic.save()
     basic.regions.set([request.lab.region])
@@ -126,7 +127,8 @@ def fill_plan(request: TransitionRequest) -> TransitionRequest:
     regionality = application.regionality
     regionality.regional_issues, regionality.target_industries = "人手不足", "製造業"
     regionality.save()
-    regionality.initiatives.set(Initiative.objects.filter(code="1"))
+    regionality.aspects.set(RegionalityAspect.objects.filter(code="1"))
+    application.innovation.initiatives.set(Initiative.objects.filter(code="1"))
     innovation = application.innovation
     innovation.activity_plan = "相談窓口と専門家派遣を行う。"
     innovation.save()
