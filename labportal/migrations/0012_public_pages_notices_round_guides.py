@@ -95,7 +95,7 @@ def seed_pages(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('labportal', '0010_state_change'),
+        ('labportal', '0011_all_municipalities'),
     ]
 
     operations = [
