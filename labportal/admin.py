@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_a11y import LabelledTabularInline
 from . import services
-from .event_labels import CLOCK_HANDLER_LABELS, MAIL_EVENT_LABELS, clock_handler_label, mail_event_label
+from .event_labels import (
+    CLOCK_HANDLER_LABELS,
+    MAIL_EVENT_LABELS,
+    clock_handler_label,
+    clock_kind_label,
+    mail_event_label,
+)
 from .models import (
     Bureau,
     ClockEvent,
@@ -336,14 +342,18 @@ class OutboxMailAdmin(_ReadOnlyAdmin):
 
 @admin.register(ClockEvent)
 class ClockEventAdmin(_ReadOnlyAdmin):
-    list_display = ["acted_at", "handler_label", "kind", "object_id", "due_at", "note"]
+    list_display = ["acted_at", "handler_label", "kind_label", "object_id", "due_at", "note"]
     list_filter = [ClockHandlerFilter, "acted_at"]
     date_hierarchy = "acted_at"
-    readonly_fields = ["handler_label", "kind", "object_id", "due_at", "acted_at", "note"]
+    readonly_fields = ["handler_label", "kind_label", "object_id", "due_at", "acted_at", "note"]
 
     @admin.display(description="期限処理", ordering="handler")
     def handler_label(self, event):
         return clock_handler_label(event.handler)
+
+    @admin.display(description="種類", ordering="kind")
+    def kind_label(self, event):
+        return clock_kind_label(event.kind)
 
 
 @admin.register(ClockLock)

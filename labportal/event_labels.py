@@ -5,6 +5,8 @@ One mapping in one place: a new mail template (templates/mail/<event>.txt) or a 
 handler gets its label here; tests/labportal/test_event_labels.py fails until it has one.
 """
 
+import re
+
 MAIL_EVENT_LABELS: dict[str, str] = {
     "account_already_exists": "登録済みアドレスへの案内",
     "account_email_confirmation": "メールアドレス確認",
@@ -62,6 +64,32 @@ CLOCK_HANDLER_LABELS: dict[str, str] = {
     "transition.reminders": "移行期限のリマインド",
     "transition.period_end": "移行期間の終了",
 }
+
+
+# What a handler did, from the kind it recorded (labportal/deadlines.py and each app's deadlines.py):
+# a pattern of the kind and the words for it; a kind no pattern knows shows as it is.
+CLOCK_KIND_LABELS: list[tuple[str, str]] = [
+    (r"opened", "開始"),
+    (r"closed", "締切"),
+    (r"overdue", "期限超過"),
+    (r"overdue:(?P<when>.+)", "期限超過（{when}）"),
+    (r"reminder_(?P<days>\d+)d", "{days}日前のリマインド"),
+    (r"reminder_(?P<days>\d+)d:(?P<when>.+)", "{days}日前のリマインド（期限 {when}）"),
+    (r"reminder:(?P<when>[^:]+):(?P<days>\d+)d", "{days}日前のリマインド（期限 {when}）"),
+    (r"closed:(?P<when>.+)", "期間の終了（{when}）"),
+    (r"summary:(?P<when>.+)", "事務局へのまとめ（{when}）"),
+]
+
+
+def clock_kind_label(kind: str) -> str:
+    """「7日前のリマインド」 for `reminder_7d`; 「事務局宛：…」 for a `staff:` kind."""
+    if kind.startswith("staff:"):
+        return f"事務局宛：{clock_kind_label(kind.removeprefix('staff:'))}"
+    for pattern, words in CLOCK_KIND_LABELS:
+        found = re.fullmatch(pattern, kind)
+        if found:
+            return words.format(**found.groupdict())
+    return kind
 
 
 def mail_event_label(event: str) -> str:

@@ -62,3 +62,10 @@ def test_clock_log_shows_the_deadline_handler_in_peoples_words(staff_client):
     ClockEvent.objects.create(handler="labportal.round_close", kind="closed", object_id=1)
     text = _visible_text(staff_client.get(reverse("admin:labportal_clockevent_changelist")))
     assert (text.count("公募の締切"), "labportal.round_close" in text) == (2, False)
+
+
+@pytest.mark.django_db
+def test_clock_log_shows_what_was_done_in_peoples_words(staff_client):
+    ClockEvent.objects.create(handler="transition.reminders", kind="staff:reminder:2029-11-04:90d", object_id=1)
+    text = _visible_text(staff_client.get(reverse("admin:labportal_clockevent_changelist")))
+    assert ("事務局宛：90日前のリマインド（期限 2029-11-04）" in text, "staff:reminder" in text) == (True, False)
