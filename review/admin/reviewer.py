@@ -7,15 +7,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from applications.models import Application
-from applications.selectors import application_with_sections, sections_for_display
-
-from .. import selectors, services
-from ..forms import ConflictForm, RecuseForm, ScoreForm
+from .. import scoring, selectors, services
+from ..forms import ConflictForm
 from ..models import AssignedReview, ConflictOfInterest, Review
 from .base import HistoryAdmin
 
@@ -106,118 +102,13 @@ class AssignedReviewAdmin(admin.ModelAdmin):
     # --- the scoring page ------------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The scoring page: review.scoring does the work; the admin gives it the reviewer's own
+        review and its frame (header, breadcrumbs)."""
         if not self._is_reviewer(request):
             raise PermissionDenied
         review = selectors.review_for_reviewer(request.user, object_id)
-        round_settings = selectors.round_settings(review.application.selection_round)
-        criteria = selectors.criteria_of(round_settings.criteria_set)
-        form = ScoreForm(criteria=criteria, review=review)
-        recuse_form = RecuseForm(prefix="recuse")
-        status = 200
-        if request.method == "POST":
-            if "_recuse" in request.POST:
-                recuse_form = RecuseForm(request.POST, prefix="recuse")
-                if recuse_form.is_valid():
-                    try:
-                        services.review_recuse(review=review, by=request.user,
-                                               reason=recuse_form.cleaned_data["reason"])
-                    except services.ReviewError as error:
-                        messages.error(request, str(error))
-                    else:
-                        messages.success(request, "利害関係を申告し、この審査を辞退しました。事務局が別の審査員を割り当てます。")
-                        return redirect("admin:review_assignedreview_changelist")
-                status = 400
-            elif "_confirm_submit" in request.POST:
-                return self._submit_confirmed(request, review)
-            else:
-                form = ScoreForm(request.POST, criteria=criteria, review=review)
-                # 「提出内容を確認する」 saves the draft and opens the confirmation page; only
-                # 「この内容で提出する」 there submits for good.
-                to_confirm = "_review" in request.POST or "_submit" in request.POST
-                if form.is_valid():
-                    scores = form.score_inputs()
-                    errors = services.scores_validate(
-                        criteria=criteria, scores=scores, submit=True,
-                        recommendation=form.cleaned_data["recommendation"]) if to_confirm else {}
-                    try:
-                        if errors:
-                            raise services.ScoresInvalid(errors)
-                        services.review_save(
-                            review=review, by=request.user, scores=scores, submit=False,
-                            overall_comment=form.cleaned_data["overall_comment"],
-                            recommendation=form.cleaned_data["recommendation"])
-                    except services.ScoresInvalid as error:
-                        form.add_service_errors(error.errors)
-                        messages.error(request, "入力内容を確認してください。保存していません。")
-                        status = 400
-                    except services.ReviewError as error:
-                        messages.error(request, str(error))
-                        status = 409
-                    else:
-                        if to_confirm:
-                            return redirect(reverse("admin:review_assignedreview_change", args=[review.pk])
-                                            + "?confirm=1")
-                        messages.success(request, "下書きを保存しました。")
-                        return redirect("admin:review_assignedreview_change", review.pk)
-                else:
-                    messages.error(request, "入力内容を確認してください。保存していません。")
-                    status = 400
-        elif request.GET.get("confirm") and not review.is_locked:
-            return self._confirmation_page(request, review, criteria)
-        application = application_with_sections().get(pk=review.application_id)
-        sections = sections_for_display(application)
-        section_of = {section.criterion: section.key for section in sections if section.criterion}
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"審査: {application.receipt_number or application.pk}　{application.basic.lab_name or ''}",
-            "opts": self.model._meta,
-            "review": review,
-            "application": application,
-            "sections": sections,
-            "attachments": list(application.attachments.all()),
-            "form": form,
-            "rows": [(criterion, score, comment, section_of.get(criterion.name))
-                     for criterion, score, comment in form.rows()],
-            "recuse_form": recuse_form,
-            "locked": review.is_locked or application.state == Application.State.RETURNED,
-            "returned_notice": services.RETURNED_REFUSAL if application.state == Application.State.RETURNED else "",
-            "version_changes": selectors.version_changes(review),
-            "others": selectors.other_reviews_visible_to(review, round_settings),
-            "round_settings": round_settings,
-            "has_view_permission": True,
-        }
-        return TemplateResponse(request, "admin/review/assignedreview/score.html", context, status=status)
-
-    def _confirmation_page(self, request, review, criteria):
-        """The saved draft as it will be submitted: every score with its comment, the overall
-        comment and the recommendation, and one button that submits it for good."""
-        scores = {score.criterion_id: score for score in review.scores.all()}
-        rows = [(criterion, scores.get(criterion.pk)) for criterion in criteria]
-        rows = [(criterion, criterion.label_for(score.value) if score and score.value is not None else "未採点",
-                 score.comment if score else "") for criterion, score in rows]
-        application = review.application
-        return TemplateResponse(request, "admin/review/assignedreview/confirm.html", {
-            **self.admin_site.each_context(request),
-            "title": f"提出内容の確認: {application.receipt_number or application.pk}　{application.basic.lab_name or ''}",
-            "opts": self.model._meta, "review": review, "application": application, "rows": rows,
-            "seen": review.updated_at.isoformat(), "has_view_permission": True})
-
-    def _submit_confirmed(self, request, review):
-        from django.utils.dateparse import parse_datetime
-
-        seen = parse_datetime(request.POST.get("seen", "")) if request.POST.get("seen") else None
-        try:
-            services.review_submit(review=review, by=request.user, seen_updated_at=seen)
-        except services.ScoresInvalid as error:
-            messages.error(request, "提出できませんでした: " + str(error))
-        except services.ReviewError as error:
-            messages.error(request, str(error))
-            if review.state in Review.OPEN_STATES and "確認画面" in str(error):
-                return redirect(reverse("admin:review_assignedreview_change", args=[review.pk]) + "?confirm=1")
-        else:
-            messages.success(request, "審査を提出しました。提出後は変更できません。")
-            return redirect("admin:review_assignedreview_changelist")
-        return redirect("admin:review_assignedreview_change", review.pk)
+        frame = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        return scoring.scoring_page(request, review, request.user, frame=frame)
 
 
 @admin.register(ConflictOfInterest)
@@ -251,7 +142,25 @@ class ConflictOfInterestAdmin(HistoryAdmin):
         return self._manages(request)
 
     def has_delete_permission(self, request, obj=None):
-        return self._manages(request)
+        # A conflict that took scores out of a ranking stays: its scores come back only through
+        # 集計から除外した審査 with a reason (review.services.review_exclusion_lift).
+        return self._manages(request) and not (obj is not None and obj.exclusions.exists())
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, through the service
+        return actions
+
+    def delete_model(self, request, obj):
+        services.conflict_delete(conflict=obj, by=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and self._manages(request) and obj.exclusions.exists():
+            self.message_user(request, "この利害関係により集計から除外した審査があるため削除できません。評点を集計に戻す場合は"
+                                       "「集計から除外した審査」で理由を記録して戻してください。", messages.ERROR)
+            return redirect("admin:review_conflictofinterest_change", obj.pk)
+        return super().delete_view(request, object_id, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
