@@ -29,8 +29,8 @@ class DeleteRefusedMixin:
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and not self.has_delete_permission(request, obj):
-            if not self.has_view_or_change_permission(request, obj):
-                raise PermissionDenied
+            if not self.has_change_permission(request):
+                raise PermissionDenied  # those who only read (reviewers) get the admin's plain refusal
             self.message_user(request, self.delete_refusal(obj), messages.ERROR)
             opts = self.opts
             return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change",

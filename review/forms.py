@@ -192,3 +192,28 @@ class ConflictForm(InputMixin, forms.ModelForm):
         if bool(cleaned.get("region")) == bool(cleaned.get("organisation")):
             raise forms.ValidationError("地域か申請主体のどちらか一方を選んでください。")
         return cleaned
+
+
+class SettingsVersionForm(InputMixin, forms.ModelForm):
+    """「新しい版を作成」 of a round's review settings: the current values to change, and why."""
+
+    review_due_at = forms.SplitDateTimeField(label="審査期限", required=False, widget=AdminSplitDateTime,
+                                             help_text="新しく割り当てる審査の期限（割当ごとに変更できます）。")
+    reason = forms.CharField(label="変更の理由", max_length=2_000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="何を、なぜ変えるのか。この版の記録として残り、後から変更できません。")
+
+    class Meta:
+        from .models import RoundReviewSettings
+
+        model = RoundReviewSettings
+        fields = ["criteria_set", "reviewers_per_application", "review_due_at", "other_reviews_visibility",
+                  "reviewer_names_visible", "disagreement_threshold"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criteria_set"].queryset = self.fields["criteria_set"].queryset.filter(
+            programme_id=self.instance.selection_round.programme_id)
+        if self.instance.scoring_started_at:
+            self.fields["criteria_set"].disabled = True
+            self.fields["criteria_set"].help_text = "採点が始まっているため変更できません。"
+        label_date_and_time(self, "review_due_at")

@@ -5,6 +5,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from labportal.reference_admin import DeleteRefusedMixin
+
 from .. import selectors, services
 from ..models import CriteriaSet, Criterion
 from .base import HistoryAdmin
@@ -41,7 +43,7 @@ class CriterionInline(admin.StackedInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(HistoryAdmin):
+class CriteriaSetAdmin(DeleteRefusedMixin, HistoryAdmin):
     list_display = ["name", "programme", "version", "criterion_count", "is_published", "frozen"]
     list_filter = ["programme", "is_published"]
     inlines = [CriterionInline]
@@ -65,6 +67,8 @@ class CriteriaSetAdmin(HistoryAdmin):
         if obj is not None and obj.is_frozen:
             return ["programme", "version", "frozen_at"]
         return ["frozen_at"]
+
+    delete_refusal_hint = "採点が始まったか、公募回の審査設定が使っている基準セットです。変える場合は「新しい版として複製」を使ってください。"
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and (obj.is_frozen or obj.round_settings.exists()):

@@ -191,6 +191,64 @@ class RoundReviewSettingsAdmin(StaffOnly, HistoryAdmin):
                 readonly.append("criteria_set")  # frozen by the first score
         return readonly
 
+    # --- versions: settings are never edited in place or deleted (issue 15) ------------------
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return ["versions_table", *fields] if obj is not None else fields
+
+    def has_change_permission(self, request, obj=None):
+        # An existing round's settings change only by a new version (「新しい版を作成」).
+        return super().has_change_permission(request, obj) and obj is None
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the round's reviews, scores and decisions were made under them
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return super().delete_view(request, object_id, extra_context)
+        _require_staff(request)
+        self.message_user(request, "公募回の審査設定は削除できません（審査・評点・決定がこの設定のもとで行われるため）。"
+                                   "変える場合は「新しい版を作成」を使ってください。", messages.ERROR)
+        return redirect("admin:review_roundreviewsettings_change", obj.pk)
+
+    @admin.display(description="審査設定の版")
+    def versions_table(self, settings_):
+        rows = format_html_join("", "<tr><td>第{}版</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (v.number, timezone.localtime(v.effective_from).strftime("%Y年%m月%d日 %H:%M"),
+             v.created_by.display_name if v.created_by else "—", v.reason)
+            for v in settings_.versions.select_related("created_by").order_by("-number")))
+        url = reverse("admin:review_roundreviewsettings_new_version", args=[settings_.pk])
+        return format_html(
+            '<p><a class="button" href="{}">新しい版を作成</a>（現在の設定を写した画面で変更し、理由とともに新しい版として'
+            '保存します。これまでの版はそのまま残ります）</p><table><thead><tr><th scope="col">版</th>'
+            '<th scope="col">適用開始</th><th scope="col">変更した人</th><th scope="col">理由</th></tr></thead>'
+            '<tbody>{}</tbody></table>', url, rows or format_html('<tr><td colspan="4">{}</td></tr>', "記録された版はまだありません。"))
+
+    def new_version_view(self, request, pk):
+        from ..forms import SettingsVersionForm
+
+        round_settings = self._settings(request, pk)
+        form = SettingsVersionForm(request.POST or None, instance=round_settings)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    services.round_settings_save(round_settings=form.instance, by=request.user,
+                                                 reason=form.cleaned_data["reason"])
+                except services.ReviewError as error:
+                    form.add_error(None, str(error))
+                else:
+                    number = round_settings.versions.order_by("-number").values_list("number", flat=True).first()
+                    messages.success(request, f"審査設定の第{number}版を作成しました。今から適用します。"
+                                              "前の版はそのまま記録に残ります。")
+                    return redirect("admin:review_roundreviewsettings_change", pk)
+            status = 400
+        return _render(self, request, "admin/review/roundreviewsettings/new_version.html",
+                       f"{round_settings.selection_round}：審査設定の新しい版", status=status, form=form,
+                       round_settings=round_settings)
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         from labportal.models import Programme
@@ -220,6 +278,7 @@ class RoundReviewSettingsAdmin(StaffOnly, HistoryAdmin):
         view = self.admin_site.admin_view
         urls = [
             path("<int:pk>/ranking/", view(self.ranking_view), name="review_roundreviewsettings_ranking"),
+            path("<int:pk>/new-version/", view(self.new_version_view), name="review_roundreviewsettings_new_version"),
             path("<int:pk>/assign/", view(self.assign_view), name="review_roundreviewsettings_assign"),
             path("<int:pk>/auto-assign/", view(self.auto_assign_view), name="review_roundreviewsettings_auto_assign"),
             path("<int:pk>/announce/", view(self.announce_view), name="review_roundreviewsettings_announce"),

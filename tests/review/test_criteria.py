@@ -70,7 +70,7 @@ def test_round_choice_of_set_changeable_before_first_score(selection_round, staf
     other = services.criteria_set_copy(criteria_set=dx_criteria_set(), by=staff, name="最終版")
     round_settings = selection_round.review_settings
     round_settings.criteria_set = other
-    services.round_settings_save(round_settings=round_settings, by=staff)
+    services.round_settings_save(round_settings=round_settings, by=staff, reason="最終版の基準セットにする")
     round_settings.refresh_from_db()
     assert round_settings.criteria_set == other
 
