@@ -141,6 +141,25 @@ class Person:
             self.page.keyboard.press("ArrowDown")
         raise AssertionError(f"{option} is not among the options of {field}")
 
+    def pick_suggestion(self, label, typed: str, option: str, **find) -> Locator:
+        """A type-to-search picker (対象地域, static/js/region-picker.js): type part of the name
+        into the combobox found by its label, then click the suggestion `option` — or, by
+        keyboard, move with ↓ until it is the highlighted one and press Enter. The chosen one
+        becomes a chip with a 「〈name〉を外す」 button."""
+        combobox = self.page.get_by_role("combobox", name=label, **find)
+        self.type(combobox, typed)
+        wanted = self.page.get_by_role("option", name=option, exact=True)
+        expect(wanted).to_be_visible()
+        if not self.keyboard:
+            wanted.click()
+            return combobox
+        for _ in range(40):
+            if wanted.get_attribute("aria-selected") == "true":
+                self.page.keyboard.press("Enter")
+                return combobox
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"{option} never became the highlighted suggestion of {label}")
+
     def check(self, label, **find) -> Locator:
         """Tick the checkbox or radio found by its label (clicking it, as a person does)."""
         field = self.field(label, **find)

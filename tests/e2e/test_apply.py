@@ -109,7 +109,7 @@ def _journey(person: Person, browser, base_url, viewport):
     person.type("団体名", "札幌市", exact=True)
     person.type("団体名（フリガナ）", "さっぽろし", exact=True)
     person.check("地方公共団体（都道府県・市区町村）")
-    person.choose("対象地域", "札幌市（北海道）")
+    person.pick_suggestion("対象地域", "さっぽろ", "札幌市（北海道）")  # typed in hiragana, picked from the list
     person.type("電話番号", "０１１－２１１－２１１１")
     person.snap("organisation")
     person.press("登録する")
