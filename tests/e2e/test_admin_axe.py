@@ -6,7 +6,8 @@ the pages it has seen (changelists, add and change forms, history pages, the cus
 the ranking, assign and announce pages), with page.goto of the collected hrefs. Pages are
 deduplicated by URL shape (numbers become <n>, the query string is dropped), so a new admin page is
 covered without anyone writing a test for it. Each shape is checked at both widths; any serious or
-critical axe finding fails the test, and so does a changelist offering two 状態 filters. The journeys themselves (tests/e2e/test_review.py and others)
+critical axe finding fails the test, and so does a changelist offering two 状態 filters or a page
+showing the programme's name other than as 「IoT」 (Django's capitals made it 「IOT」). The journeys themselves (tests/e2e/test_review.py and others)
 click their way through as a person would.
 """
 
@@ -38,6 +39,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialize
 WIDTHS = ({"width": 1280, "height": 900}, {"width": 390, "height": 844})
 SERIOUS = ("serious", "critical")
 MAX_SHAPES = 140
+MISSPELT_IOT = re.compile(r"(?<![A-Za-z])(IOT|Iot|ＩｏＴ|ＩＯＴ|Ｉｏｔ)(?![A-Za-z])")  # code "iot" may show
 REPORTS = Path(settings.BASE_DIR) / "var" / "axe-admin"  # the last run's findings and shapes, per role
 # Links the crawler does not follow: leaving, downloads, and pages outside the admin's own templates.
 SKIP = re.compile(r"/logout/|\.(csv|xlsx|json|pdf)$|/download/|/r/\d+/|/jsi18n/|/password/$")
@@ -113,6 +115,9 @@ def crawl(page, base_url: str) -> tuple[dict, list]:
                     findings.append((viewport["width"], shape(path), violation["id"],
                                      [node["target"] for node in violation["nodes"]][:3]))
         page.set_viewport_size(WIDTHS[0])
+        shown = page.locator("body").inner_text()  # as drawn: CSS text-transform applied
+        if MISSPELT_IOT.search(shown):
+            findings.append(("-", shape(path), "iot-spelling", MISSPELT_IOT.findall(shown)[:3]))
         seen_page = _Page(page.content())
         if sum("状態" in title for title in seen_page.filters) > 1:
             findings.append(("-", shape(path), "two-state-filters", seen_page.filters))
