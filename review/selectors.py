@@ -254,30 +254,47 @@ def conflicts_between(reviewer_ids: Iterable[int], application_ids: Iterable[int
                      .select_related("organisation").order_by("pk"))
     organisations = dict(Application.objects.filter(pk__in=application_ids)
                          .values_list("pk", "organisation_id"))
-    app_regions = _application_regions(application_ids) if any(c.region_id for c in conflicts) else {}
-    infos = _region_infos({c.region_id for c in conflicts if c.region_id}
-                          | {r for regions in app_regions.values() for r in regions})
+    app_regions, infos = _regions_involved(conflicts, application_ids)
     found: dict[tuple[int, int], str] = {}
     for conflict in conflicts:
         for application_id in application_ids:
             key = (conflict.reviewer_id, application_id)
             if key in found:
                 continue
-            if conflict.organisation_id and organisations.get(application_id) == conflict.organisation_id:
-                found[key] = f"申請主体「{conflict.organisation.name}」との利害関係"
-            elif conflict.region_id:
-                declared = infos[conflict.region_id]
-                hits = [infos[r] for r in app_regions.get(application_id, ()) if r in infos
-                        and _region_conflicts(declared, infos[r])]
-                if hits:
-                    found[key] = f"地域「{declared.name}」との利害関係（対象地域: {hits[0].name}）"
-            if key in found and conflict.reason:
-                found[key] += f"：{conflict.reason}"
-    for reviewer_id, application_id in Review.objects.filter(
-            reviewer_id__in=reviewer_ids, application_id__in=application_ids,
-            state=Review.State.RECUSED).values_list("reviewer_id", "application_id"):
-        found.setdefault((reviewer_id, application_id), "この申請の審査を利害関係により辞退済み")
+            reason = _declared_conflict(conflict, organisations.get(application_id),
+                                        app_regions.get(application_id, ()), infos)
+            if reason:
+                found[key] = f"{reason}：{conflict.reason}" if conflict.reason else reason
+    for pair in _recused_pairs(reviewer_ids, application_ids):
+        found.setdefault(pair, "この申請の審査を利害関係により辞退済み")
     return found
+
+
+def _regions_involved(conflicts: list[ConflictOfInterest], application_ids: list[int]):
+    """({application id: its region ids}, {region id: _RegionInfo}) for the declared regions and
+    the applications' regions; no query when no conflict names a region."""
+    app_regions = _application_regions(application_ids) if any(c.region_id for c in conflicts) else {}
+    declared = {c.region_id for c in conflicts if c.region_id}
+    targeted = {r for regions in app_regions.values() for r in regions}
+    return app_regions, _region_infos(declared | targeted)
+
+
+def _declared_conflict(conflict: ConflictOfInterest, organisation_id: int | None, region_ids,
+                       infos: dict[int, _RegionInfo]) -> str | None:
+    """Why `conflict` covers an application of `organisation_id` with `region_ids`, or None."""
+    if conflict.organisation_id and organisation_id == conflict.organisation_id:
+        return f"申請主体「{conflict.organisation.name}」との利害関係"
+    if not conflict.region_id:
+        return None
+    declared = infos[conflict.region_id]
+    hits = [infos[r] for r in region_ids if r in infos and _region_conflicts(declared, infos[r])]
+    return f"地域「{declared.name}」との利害関係（対象地域: {hits[0].name}）" if hits else None
+
+
+def _recused_pairs(reviewer_ids: list[int], application_ids: list[int]):
+    """(reviewer id, application id) of the reviews the reviewer withdrew from (declared a conflict)."""
+    return Review.objects.filter(reviewer_id__in=reviewer_ids, application_id__in=application_ids,
+                                 state=Review.State.RECUSED).values_list("reviewer_id", "application_id")
 
 
 def conflict_reason(reviewer, application) -> str | None:
@@ -578,6 +595,26 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
     if settings_ is None:
         return Ranking(selection_round, None, [], [RankingRow(a, [], a.assigned_count, a.submitted_count)
                                                    for a in applications])
+    statistics, totals, medians = _criterion_figures(selection_round)
+    reviews = review_totals(selection_round)
+    z_scores, outdated, reviewer_stats = _review_figures(reviews)
+    threshold = float(settings_.disagreement_threshold)
+    criterion_ids = [(criterion, criterion.pk) for criterion in criteria]
+    rows = [_ranking_row(application,
+                         _criterion_cells(criterion_ids, statistics.get(application.pk, {}), medians, application.pk),
+                         totals, z_scores, outdated, threshold)
+            for application in applications]
+    _rank(rows, key=lambda r: r.total, attribute="rank")
+    _rank(rows, key=lambda r: r.z_score, attribute="z_rank")
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.receipt_seq or 0, r.application.pk))
+    return Ranking(selection_round, settings_, criteria, rows,
+                   sorted(reviewer_stats.values(), key=lambda s: s.reviewer_id), reviews,
+                   review_exclusions(selection_round))
+
+
+def _criterion_figures(selection_round: SelectionRound):
+    """({application id: {criterion id: statistics row}}, {application id: (weighted total, bonus)},
+    the medians or None): one query on PostgreSQL, where the row carries the median; two elsewhere."""
     statistics: dict[int, dict[int, tuple]] = defaultdict(dict)
     totals: dict[int, tuple[float, float]] = {}
     for row in criterion_statistics(selection_round):
@@ -585,9 +622,31 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
         statistics[application_id][criterion_id] = row
         totals[application_id] = (weighted_total, bonus)
     medians = criterion_medians(selection_round) if connection.vendor != "postgresql" else None
-    reviews = review_totals(selection_round)
-    z_scores = defaultdict(list)
-    outdated = defaultdict(int)
+    return statistics, totals, medians
+
+
+def _criterion_cells(criterion_ids, found_of_application: dict, medians: dict | None,
+                     application_id: int) -> list[CriterionCell]:
+    """One application's cell per criterion, empty where nobody has scored it yet."""
+    cells = []
+    for criterion, criterion_id in criterion_ids:
+        found = found_of_application.get(criterion_id)
+        if not found:
+            cells.append(CriterionCell(criterion))
+            continue
+        _a, _c, n, mean, low, high, spread, median, _w, _b = found
+        if medians is not None:
+            median = medians.get((application_id, criterion_id))
+        cells.append(CriterionCell(criterion, n, mean, median, spread, low, high))
+    return cells
+
+
+def _review_figures(reviews: list[dict]):
+    """Each submitted review's z-score against its own reviewer's mean and spread (set on it as
+    "z_score"); per application its reviews' z-scores and how many were given for an older
+    version; per reviewer their figures, with their offset from the mean of every review."""
+    z_scores: dict[int, list[float]] = defaultdict(list)
+    outdated: dict[int, int] = defaultdict(int)
     reviewer_stats: dict[int, ReviewerStats] = {}
     for review in reviews:
         spread = review["reviewer_spread"] or 0.0
@@ -595,42 +654,30 @@ def round_ranking(selection_round: SelectionRound, settings_: RoundReviewSetting
         z_scores[review["application_id"]].append(review["z_score"])
         outdated[review["application_id"]] += review["outdated"] or 0
         if review["reviewer_id"] not in reviewer_stats:
-            reviewer_stats[review["reviewer_id"]] = ReviewerStats(
-                review["reviewer_id"],
-                f"{review['reviewer__last_name']} {review['reviewer__first_name']}".strip() or review["reviewer__email"],
-                review["reviewer__email"], review["reviewer_n"], review["reviewer_mean"], spread)
+            reviewer_stats[review["reviewer_id"]] = _reviewer_stats(review, spread)
     if reviews:
         overall = sum(r["total"] for r in reviews) / len(reviews)
         for stats in reviewer_stats.values():
             stats.offset = stats.mean - overall
-    threshold = float(settings_.disagreement_threshold)
-    rows = []
-    criterion_ids = [(criterion, criterion.pk) for criterion in criteria]
-    for application in applications:
-        application_id = application.pk
-        cells = []
-        found_of_application = statistics.get(application_id, {})
-        for criterion, criterion_id in criterion_ids:
-            found = found_of_application.get(criterion_id)
-            if found:
-                _a, _c, n, mean, low, high, spread, median, _w, _b = found
-                if medians is not None:
-                    median = medians.get((application_id, criterion_id))
-                cells.append(CriterionCell(criterion, n, mean, median, spread, low, high))
-            else:
-                cells.append(CriterionCell(criterion))
-        weighted_total, bonus = totals.get(application_id, (None, None))
-        zs = z_scores.get(application_id)
-        rows.append(RankingRow(
-            application, cells, application.assigned_count, application.submitted_count,
-            weighted_total, bonus, sum(zs) / len(zs) if zs else None,
-            any(cell.disagreement >= threshold - 1e-9 for cell in cells), outdated=outdated[application_id]))
-    _rank(rows, key=lambda r: r.total, attribute="rank")
-    _rank(rows, key=lambda r: r.z_score, attribute="z_rank")
-    rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.application.receipt_seq or 0, r.application.pk))
-    return Ranking(selection_round, settings_, criteria, rows,
-                   sorted(reviewer_stats.values(), key=lambda s: s.reviewer_id), reviews,
-                   review_exclusions(selection_round))
+    return z_scores, outdated, reviewer_stats
+
+
+def _reviewer_stats(review: dict, spread: float) -> ReviewerStats:
+    name = f"{review['reviewer__last_name']} {review['reviewer__first_name']}".strip() or review["reviewer__email"]
+    return ReviewerStats(review["reviewer_id"], name, review["reviewer__email"], review["reviewer_n"],
+                         review["reviewer_mean"], spread)
+
+
+def _ranking_row(application: Application, cells: list[CriterionCell], totals: dict, z_scores: dict,
+                 outdated: dict, threshold: float) -> RankingRow:
+    """The row of one application: 総合点, the mean z-score, and whether the reviewers disagree
+    on some criterion by `threshold` of its scale or more."""
+    weighted_total, bonus = totals.get(application.pk, (None, None))
+    zs = z_scores.get(application.pk)
+    return RankingRow(
+        application, cells, application.assigned_count, application.submitted_count,
+        weighted_total, bonus, sum(zs) / len(zs) if zs else None,
+        any(cell.disagreement >= threshold - 1e-9 for cell in cells), outdated=outdated[application.pk])
 
 
 def _rank(rows: list[RankingRow], *, key, attribute: str) -> None:
