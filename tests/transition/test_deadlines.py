@@ -210,6 +210,9 @@ def test_period_end_shows_in_the_directory_and_open_data_at_once(linked, client)
 def test_period_end_decision_after_the_end_applies_the_end_state(mixed, staff):
     _sweep(jst(2027, 4, 1, 9))
     sapporo = request_of(iot_lab("札幌市"))
+    # Only a re-selection can be refused (issue 16): 札幌市's plan was filed under that procedure.
+    TransitionRequest.objects.filter(pk=sapporo.pk).update(procedure=TransitionPolicy.Procedure.RESELECTION)
+    sapporo.refresh_from_db()
     with time_machine.travel(jst(2027, 4, 10, 10), tick=False):
         services.request_decide(request=sapporo, to_state=State.REJECTED, by=staff, message="要件を満たしません。")
     assert _statuses()["札幌市"] == Lab.Status.ABOLISHED
