@@ -38,6 +38,7 @@ from .models import (
     Membership,
     Organisation,
     Quadrant,
+    RegionalityAspect,
     RevisionRequest,
 )
 from .forms import InputMixin
@@ -466,6 +467,11 @@ class ApplicationAdmin(admin.ModelAdmin):
 
 @admin.register(Initiative)
 class InitiativeAdmin(RetirableAdmin):
+    list_display = ["numeral", "name", "code"]
+
+
+@admin.register(RegionalityAspect)
+class RegionalityAspectAdmin(RetirableAdmin):
     list_display = ["numeral", "name", "code"]
 
 

@@ -45,15 +45,15 @@ def test_activity_delete_in_the_admin_is_refused_in_japanese(client, staff, subm
         "実行してください。"]
 
 
-@pytest.mark.parametrize("model", ["activity", "quadrant", "initiative", "region", "prefecture", "bureau",
-                                   "programme", "lab"])
+@pytest.mark.parametrize("model", ["activity", "quadrant", "initiative", "regionalityaspect", "region", "prefecture",
+                                   "bureau", "programme", "lab"])
 def test_reference_admin_offers_no_delete(client, staff, model):
     changelist = client.get(reverse(f"admin:{_app(model)}_{model}_changelist"))
     assert (changelist.status_code, "delete_selected" in changelist.content.decode()) == (200, False)
 
 
 def _app(model):
-    return "applications" if model in ("activity", "quadrant", "initiative") else "labportal"
+    return "applications" if model in ("activity", "quadrant", "initiative", "regionalityaspect") else "labportal"
 
 
 def test_activity_chosen_by_a_submitted_application_is_protected(submitted):

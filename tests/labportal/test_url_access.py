@@ -343,6 +343,7 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "applications.initiative": AdminModel(_first_pk("applications.initiative")),
     "applications.quadrant": AdminModel(_first_pk("applications.quadrant")),
     "applications.activity": AdminModel(_first_pk("applications.activity")),
+    "applications.regionalityaspect": AdminModel(_first_pk("applications.regionalityaspect")),
     # the published criteria: reviewers read them
     "review.criteriaset": AdminModel(lambda s: s.round_settings.criteria_set_id, listing=OK,
                                      objects=ADMIN_REFUSED | OK),
