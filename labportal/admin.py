@@ -210,13 +210,13 @@ class LabAdmin(NeverDeletedAdmin):
     list_select_related = ["programme", "selection_round__programme", "region__prefecture__bureau"]
     autocomplete_fields = ["region", "predecessor"]
     readonly_fields = ["status", "updated_at"]
-    actions = ["abolish"]
+    actions = ["confirm_active", "abolish"]
 
     def get_readonly_fields(self, request, obj=None):
         # A lab's status and lineage change through the transition, the review announcement and
         # the 廃止 action (labportal.services, LAB_MACHINE), never by hand; a new lab is 活動中.
         if obj is not None:
-            return [*self.readonly_fields, "predecessor"]
+            return [*self.readonly_fields, "predecessor", "transitioned_on"]
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
@@ -229,6 +229,14 @@ class LabAdmin(NeverDeletedAdmin):
             transitioned_on=getattr(obj, "transitioned_on", None), user=request.user, reason="管理画面で登録")
         obj.pk = lab.pk
         obj.refresh_from_db()
+
+    @admin.action(description="選択したラボの活動を確認した（状況未登録 → 活動中）")
+    def confirm_active(self, request, queryset):
+        changed = services.lab_confirm_active(labs=list(queryset), by=request.user, reason="管理画面で活動を確認")
+        skipped = queryset.count() - changed
+        self.message_user(request, f"{changed}件のラボを「活動中」にしました。"
+                          + (f"（{skipped}件は「状況未登録」でないため変更していません）" if skipped else ""),
+                          messages.SUCCESS if changed else messages.WARNING)
 
     @admin.action(description="選択したラボを廃止にする")
     def abolish(self, request, queryset):

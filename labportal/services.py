@@ -526,6 +526,15 @@ def lab_set_status(*, labs, status: str, from_statuses=None, actor: str = Actor.
     return len(moving)
 
 
+def lab_confirm_active(*, labs, by, reason: str = "") -> int:
+    """Staff record that labs whose activity the register did not know (状況未登録, the seed's 105)
+    are 活動中 (issue 16); labs in another status are left alone."""
+    from .models import Lab
+
+    return lab_set_status(labs=labs, status=Lab.Status.ACTIVE, actor=Actor.STAFF, user=by,
+                          reason=reason or "活動を確認", from_statuses=[Lab.Status.UNREGISTERED])
+
+
 def lab_abolish(*, labs, by, reason: str = "") -> int:
     """Staff's 廃止 of labs (活動中 or 併存); labs in another status are left alone."""
     from .models import Lab

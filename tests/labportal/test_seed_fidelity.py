@@ -126,3 +126,36 @@ def test_mail_greeting_uses_sama():
         "round_name": "地域DX推進ラボ 第1弾", "closes_at": "2026-04-01T00:00:00+09:00", "url": "/",
         "reminder_days": [7]})
     assert "会津 太郎 様" in body
+
+
+def test_staff_record_an_unregistered_labs_activity_through_the_service():
+    from labportal.services import lab_confirm_active
+    from tests.transition.conftest import StaffFactory
+
+    staff = StaffFactory()
+    sapporo = Lab.objects.get(programme__code="iot", name="札幌市")
+    assert lab_confirm_active(labs=[sapporo], by=staff) == 1
+    sapporo.refresh_from_db()
+    assert sapporo.get_status_display() == "活動中"
+    assert lab_confirm_active(labs=[sapporo], by=staff) == 0  # only 状況未登録 labs change
+
+
+def test_activities_are_worded_as_the_seed_words_them():
+    from applications.models import Activity
+
+    names = dict(Activity.objects.values_list("code", "name"))
+    assert names["training"] == "デジタル推進人材育成講座／研修"
+    assert names["seminar"] == "セミナー等"
+    assert names["matching"] == "ユーザー企業とITベンダー等のマッチング・交流会"
+    assert Activity.objects.get(code="training").stage == "育てる"
+
+
+def test_regionality_asks_its_criterion_and_innovation_the_initiatives():
+    from applications.forms import InnovationForm, RegionalityForm
+    from applications.models import RegionalityAspect
+
+    assert [str(a) for a in RegionalityAspect.objects.order_by("code")] == [
+        "1）地域課題の解決や地域産業の競争優位性の確保等に資するDX推進のための取組であること。",
+        "2）地域企業の競争優位性の確保等に資するDX推進のための取組であること。"]
+    assert "initiatives" not in RegionalityForm.base_fields
+    assert "initiatives" in InnovationForm.base_fields
