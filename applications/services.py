@@ -41,15 +41,15 @@ from .selectors import application_in_progress, application_with_sections, membe
 logger = logging.getLogger(__name__)
 
 State = Application.State
-Actor = ApplicationEvent.Actor
+Actor = state_machine.Actor  # the values ApplicationEvent.Actor stores
 
 
 class ApplicationError(Exception):
     """A refused action; str(error) is a Japanese sentence for the user."""
 
 
-class TransitionNotAllowed(ApplicationError):
-    pass
+class TransitionNotAllowed(state_machine.TransitionNotAllowed, ApplicationError):
+    """labportal.state_machine's one refusal of a move, also an ApplicationError for the pages."""
 
 
 class ApplicationLocked(ApplicationError):
@@ -88,26 +88,25 @@ class ApplicationExists(ApplicationError):
 
 # --- The one door ---------------------------------------------------------------------------
 
+# Who may move an application from which state to which (labportal.state_machine's shape).
 ALLOWED_TRANSITIONS = {
     Actor.APPLICANT: {
-        (State.DRAFT, State.SUBMITTED),
-        (State.RETURNED, State.SUBMITTED),
-        (State.DRAFT, State.WITHDRAWN),
-        (State.SUBMITTED, State.WITHDRAWN),
-        (State.UNDER_REVIEW, State.WITHDRAWN),
-        (State.RETURNED, State.WITHDRAWN),
+        State.DRAFT: {State.SUBMITTED: "提出する", State.WITHDRAWN: "取り下げる"},
+        State.SUBMITTED: {State.WITHDRAWN: "取り下げる"},
+        State.UNDER_REVIEW: {State.WITHDRAWN: "取り下げる"},
+        State.RETURNED: {State.SUBMITTED: "再提出する", State.WITHDRAWN: "取り下げる"},
     },
     Actor.STAFF: {
-        (State.SUBMITTED, State.UNDER_REVIEW),
-        (State.SUBMITTED, State.RETURNED),
-        (State.UNDER_REVIEW, State.RETURNED),
-        (State.UNDER_REVIEW, State.SELECTED),
-        (State.UNDER_REVIEW, State.NOT_SELECTED),
+        State.SUBMITTED: {State.UNDER_REVIEW: "審査を始める", State.RETURNED: "差し戻す"},
+        State.UNDER_REVIEW: {State.RETURNED: "差し戻す", State.SELECTED: "選定を公表する",
+                             State.NOT_SELECTED: "不選定を公表する"},
     },
     Actor.SYSTEM: {
-        (State.SUBMITTED, State.UNDER_REVIEW),
+        State.SUBMITTED: {State.UNDER_REVIEW: "審査を始める（締切後）"},
     },
 }
+APPLICATION_MACHINE = state_machine.Machine(name="application", label="申請", states=State,
+                                            table=ALLOWED_TRANSITIONS, error=TransitionNotAllowed)
 
 
 def application_transition(*, application: Application, to_state: str, actor: str, user=None,
@@ -115,13 +114,11 @@ def application_transition(*, application: Application, to_state: str, actor: st
     """Move `application` to `to_state` if the table allows it for `actor`, and log it once.
 
     The caller holds the row locked (select_for_update) inside a transaction. Raises
-    TransitionNotAllowed for any move not in ALLOWED_TRANSITIONS[actor]. `also_save`: fields the
+    TransitionNotAllowed for any move not in APPLICATION_MACHINE for `actor`. `also_save`: fields the
     caller changed with the move, written in the same UPDATE.
     """
     from_state = application.state
-    if (from_state, to_state) not in ALLOWED_TRANSITIONS.get(actor, set()):
-        raise TransitionNotAllowed(
-            f"「{State(from_state).label}」から「{State(to_state).label}」へは変更できません。")
+    APPLICATION_MACHINE.check(actor, from_state, to_state)
     application.state = to_state
     application.save(update_fields=["state", "updated_at", *also_save])
     event = ApplicationEvent.objects.create(application=application, from_state=from_state,
@@ -137,9 +134,7 @@ def applications_transition_bulk(*, applications, to_state: str, actor: str, use
     insert of events. Rows no longer in the state they were read in are skipped."""
     moves = {}
     for application in applications:
-        if (application.state, to_state) not in ALLOWED_TRANSITIONS.get(actor, set()):
-            raise TransitionNotAllowed(
-                f"「{State(application.state).label}」から「{State(to_state).label}」へは変更できません。")
+        APPLICATION_MACHINE.check(actor, application.state, to_state)
         moves.setdefault(application.state, []).append(application)
     moved = []
     with transaction.atomic():

@@ -225,8 +225,8 @@ def application_detail(request, pk):
         "missing_by_section": {k: len(v) for k, v in by_section.items()},
         "block_reason": block_reason,
         "can_submit": not block_reason and not missing,
-        "can_withdraw": application.state in {s for (s, t) in services.ALLOWED_TRANSITIONS[
-            services.Actor.APPLICANT] if t == Application.State.WITHDRAWN},
+        "can_withdraw": services.APPLICATION_MACHINE.allows(services.Actor.APPLICANT, application.state,
+                                                            Application.State.WITHDRAWN),
         "revision_request": services.open_revision_request(application)
         if application.state == Application.State.RETURNED else None,
         "timeline": timeline(application),

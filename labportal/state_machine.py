@@ -102,6 +102,9 @@ class Machine:
     field: str = "state"
     notes: str = dataclasses.field(default="", compare=False)  # a line under the README's table
     listed: bool = dataclasses.field(default=True, compare=False)  # in MACHINES and the README
+    # The class `check` raises: TransitionNotAllowed, or an app's subclass of it that is also that
+    # app's error (ApplicationError, ReviewError, TransitionError), which its pages already catch.
+    error: type = dataclasses.field(default=None, compare=False)
 
     def __post_init__(self):
         for actor, moves in self.table.items():
@@ -126,8 +129,8 @@ class Machine:
         """The action's name if the table allows the move; else TransitionNotAllowed."""
         action = self.moves(actor, from_state).get(to_state)
         if action is None:
-            raise TransitionNotAllowed(message, machine=self, from_state=from_state, to_state=to_state,
-                                       actor=actor)
+            raise (self.error or TransitionNotAllowed)(message, machine=self, from_state=from_state,
+                                                       to_state=to_state, actor=actor)
         return action
 
     def rows(self) -> list[Row]:

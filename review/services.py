@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application
+from labportal import state_machine
 from labportal.models import Lab, Region, SelectionRound
 
 from . import selectors
@@ -49,8 +50,8 @@ class ReviewError(Exception):
     """A refused action; str(error) is a Japanese sentence for the user."""
 
 
-class TransitionNotAllowed(ReviewError):
-    pass
+class TransitionNotAllowed(state_machine.TransitionNotAllowed, ReviewError):
+    """labportal.state_machine's one refusal of a move, also a ReviewError for the admin pages."""
 
 
 class ReviewLocked(ReviewError):
@@ -74,35 +75,36 @@ class ScoresInvalid(ReviewError):
         super().__init__(" ".join(message for messages in self.errors.values() for message in messages))
 
 
-class Actor:
-    REVIEWER = "reviewer"  # the assigned reviewer
-    STAFF = "staff"  # 事務局
-    SYSTEM = "system"  # the clock
+Actor = state_machine.Actor  # REVIEWER: the assigned reviewer; STAFF: 事務局; SYSTEM: the clock
 
 
 # --- The one door for a review's state -------------------------------------------------------
 
-REVIEW_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
-    (State.NOT_STARTED, State.DRAFT): frozenset({Actor.REVIEWER}),
-    (State.NOT_STARTED, State.SUBMITTED): frozenset({Actor.REVIEWER}),
-    (State.DRAFT, State.SUBMITTED): frozenset({Actor.REVIEWER}),
-    (State.SUBMITTED, State.DRAFT): frozenset({Actor.STAFF}),  # 事務局が再提出を依頼
-    (State.NOT_STARTED, State.RECUSED): frozenset({Actor.REVIEWER, Actor.STAFF}),
-    (State.DRAFT, State.RECUSED): frozenset({Actor.REVIEWER, Actor.STAFF}),
+# Who may move a review from which state to which (labportal.state_machine's shape).
+REVIEW_TRANSITIONS = {
+    Actor.REVIEWER: {
+        State.NOT_STARTED: {State.DRAFT: "下書きを保存する", State.SUBMITTED: "提出する", State.RECUSED: "辞退する"},
+        State.DRAFT: {State.SUBMITTED: "提出する", State.RECUSED: "辞退する"},
+    },
+    Actor.STAFF: {
+        State.NOT_STARTED: {State.RECUSED: "辞退にする"},
+        State.DRAFT: {State.RECUSED: "辞退にする"},
+        State.SUBMITTED: {State.DRAFT: "再提出を依頼する"},
+    },
 }
+REVIEW_MACHINE = state_machine.Machine(name="review", label="審査", states=State, table=REVIEW_TRANSITIONS,
+                                       error=TransitionNotAllowed)
 
 
 def review_transition(*, review: Review, to_state: str, actor: str, by=None, reason: str = "",
                       now: datetime | None = None) -> Review:
-    """Move `review` to `to_state` if REVIEW_TRANSITIONS allows it for `actor`, stamp the time
+    """Move `review` to `to_state` if REVIEW_MACHINE allows it for `actor`, stamp the time
     the state implies, save it (history records who and when) and log the move once.
 
     The caller holds the row locked inside a transaction. Raises TransitionNotAllowed for any
     move not in the table, before anything changes."""
     from_state = review.state
-    if actor not in REVIEW_TRANSITIONS.get((from_state, to_state), frozenset()):
-        raise TransitionNotAllowed(
-            f"審査の状態を「{State(from_state).label}」から「{State(to_state).label}」へ変更することはできません。")
+    REVIEW_MACHINE.check(actor, from_state, to_state)
     now = now or timezone.now()
     review.state = to_state
     if to_state == State.SUBMITTED:

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from labportal import state_machine
 from labportal.models import Lab
 from labportal.services import MailRequest, lab_create_dx_from_iot, lab_set_status, notify_many
 
@@ -26,7 +27,7 @@ from .selectors import member_recipients_by_organisation, staff_recipients
 logger = logging.getLogger(__name__)
 
 State = TransitionRequest.State
-Actor = TransitionEvent.Actor
+Actor = state_machine.Actor  # the values TransitionEvent.Actor stores
 Procedure = TransitionPolicy.Procedure
 
 
@@ -34,40 +35,49 @@ class TransitionError(Exception):
     """A refused action; str(error) is a Japanese sentence for the user."""
 
 
-class TransitionNotAllowed(TransitionError):
-    pass
+class TransitionNotAllowed(state_machine.TransitionNotAllowed, TransitionError):
+    """labportal.state_machine's one refusal of a move, also a TransitionError for the pages."""
 
 
 # --- The one door -------------------------------------------------------------------------------
 
-# Who may move a request from which state to which. Anything else raises TransitionNotAllowed.
-ALLOWED_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+# Who may move a request from which state to which (labportal.state_machine's shape). Anything
+# else raises TransitionNotAllowed.
+_SUCCEEDED = "同じ地域の地域DX推進ラボの選定で移行済とする"
+ALLOWED_TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
     Actor.ORGANISATION: {
-        State.NOT_STARTED: frozenset({State.DRAFT, State.DECLINED}),
-        State.DRAFT: frozenset({State.SUBMITTED, State.DECLINED}),
-        State.RETURNED: frozenset({State.SUBMITTED, State.DECLINED}),
-        State.DECLINED: frozenset({State.DRAFT}),  # the lab changed its mind within the period
+        State.NOT_STARTED: {State.DRAFT: "移行の計画を作成する", State.DECLINED: "移行しないと届け出る"},
+        State.DRAFT: {State.SUBMITTED: "提出する", State.DECLINED: "移行しないと届け出る"},
+        State.RETURNED: {State.SUBMITTED: "再提出する", State.DECLINED: "移行しないと届け出る"},
+        State.DECLINED: {State.DRAFT: "作成を再開する"},  # the lab changed its mind within the period
     },
     Actor.STAFF: {
         # on the lab's word (by phone, by letter): it will not move
-        State.NOT_STARTED: frozenset({State.DECLINED}),
-        State.DRAFT: frozenset({State.DECLINED}),
-        State.RETURNED: frozenset({State.DECLINED}),
-        State.SUBMITTED: frozenset({State.UNDER_REVIEW, State.APPROVED, State.RETURNED, State.REJECTED}),
-        State.UNDER_REVIEW: frozenset({State.APPROVED, State.RETURNED, State.REJECTED}),
+        State.NOT_STARTED: {State.DECLINED: "移行しない届出を受け付ける"},
+        State.DRAFT: {State.DECLINED: "移行しない届出を受け付ける"},
+        State.RETURNED: {State.DECLINED: "移行しない届出を受け付ける"},
+        State.SUBMITTED: {State.UNDER_REVIEW: "再審査を始める", State.APPROVED: "移行を承認する",
+                          State.RETURNED: "差し戻す", State.REJECTED: "不承認にする"},
+        State.UNDER_REVIEW: {State.APPROVED: "移行を承認する", State.RETURNED: "差し戻す",
+                             State.REJECTED: "不承認にする"},
     },
     Actor.SYSTEM: {
         # the end of the period, for labs that had submitted nothing; or the region selected as a
         # DX lab in an ordinary round (labportal.services.lab_create): the move is done
-        State.NOT_STARTED: frozenset({State.EXPIRED, State.APPROVED}),
-        State.DRAFT: frozenset({State.EXPIRED, State.APPROVED}),
-        State.RETURNED: frozenset({State.EXPIRED, State.APPROVED}),
-        State.SUBMITTED: frozenset({State.APPROVED}),
-        State.UNDER_REVIEW: frozenset({State.APPROVED}),
-        State.DECLINED: frozenset({State.APPROVED}),
-        State.EXPIRED: frozenset({State.APPROVED}),
+        State.NOT_STARTED: {State.EXPIRED: "期限切れにする", State.APPROVED: _SUCCEEDED},
+        State.DRAFT: {State.EXPIRED: "期限切れにする", State.APPROVED: _SUCCEEDED},
+        State.RETURNED: {State.EXPIRED: "期限切れにする", State.APPROVED: _SUCCEEDED},
+        State.SUBMITTED: {State.APPROVED: _SUCCEEDED},
+        State.UNDER_REVIEW: {State.APPROVED: _SUCCEEDED},
+        State.DECLINED: {State.APPROVED: _SUCCEEDED},
+        State.EXPIRED: {State.APPROVED: _SUCCEEDED},
     },
 }
+REQUEST_MACHINE = state_machine.Machine(
+    name="transition_request", label="移行申請", states=State, table=ALLOWED_TRANSITIONS,
+    error=TransitionNotAllowed,
+    notes="事務局の「移行を承認する」「再審査を始める」「不承認にする」（提出済から）は、提出時の手続き"
+          "（`PROCEDURE_ONLY`）で絞られます。")
 
 # The procedure a request was submitted under narrows the staff's moves: a plan change is
 # accepted as it is; a re-selection is decided only after the review (再審査中).
@@ -85,7 +95,7 @@ MESSAGE_REQUIRED = (State.RETURNED, State.REJECTED)
 
 
 def is_allowed(*, actor: str, from_state: str, to_state: str, procedure: str = "") -> bool:
-    if to_state not in ALLOWED_TRANSITIONS.get(actor, {}).get(from_state, frozenset()):
+    if not REQUEST_MACHINE.allows(actor, from_state, to_state):
         return False
     required = PROCEDURE_ONLY.get((from_state, to_state))
     return required is None or procedure == required or actor == Actor.SYSTEM
@@ -93,7 +103,7 @@ def is_allowed(*, actor: str, from_state: str, to_state: str, procedure: str = "
 
 def allowed_moves(request: TransitionRequest, actor: str) -> list[str]:
     """The states `actor` may move `request` to now (for the buttons a page shows)."""
-    return [to_state for to_state in ALLOWED_TRANSITIONS.get(actor, {}).get(request.state, ())
+    return [to_state for to_state in REQUEST_MACHINE.moves(actor, request.state)
             if is_allowed(actor=actor, from_state=request.state, to_state=to_state,
                           procedure=request.procedure)]
 
@@ -168,8 +178,7 @@ def _refusal(request, *, to_state, actor, policy, now, message) -> str:
     from_label, to_label = State(request.state).label, State(to_state).label
     if not is_allowed(actor=actor, from_state=request.state, to_state=to_state,
                       procedure=request.procedure):
-        if (request.state, to_state) in PROCEDURE_ONLY and to_state in ALLOWED_TRANSITIONS.get(
-                actor, {}).get(request.state, ()):
+        if (request.state, to_state) in PROCEDURE_ONLY and REQUEST_MACHINE.allows(actor, request.state, to_state):
             procedure = Procedure(request.procedure).label if request.procedure else "未設定"
             return (f"提出時の手続き（{procedure}）では、「{from_label}」から「{to_label}」へは変更できません。")
         return f"移行申請の状態を「{from_label}」から「{to_label}」へ変更することはできません。"

@@ -147,3 +147,15 @@ def test_readme_state_tables_match_the_machines():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert state_machine.readme_section(readme) == state_machine.readme_tables(), (
         "README の状態遷移表がコードと違います。`python manage.py state_tables` で書き直してください。")
+
+
+def test_every_machine_refuses_with_the_one_exception():
+    state_machine._discover()
+    refusals = {}
+    for name, machine in state_machine.MACHINES.items():
+        some_actor = next(iter(machine.table))
+        with pytest.raises(TransitionNotAllowed) as refused:
+            machine.check(some_actor, machine.states.values[0], "no such state")
+        refusals[name] = bool(str(refused.value))
+    assert refusals == {name: True for name in ("application", "lab", "membership", "organisation", "review",
+                                                "selection_round", "transition_request")}
