@@ -84,6 +84,21 @@ def _is_one_line(field) -> bool:
             and not isinstance(widget, (forms.PasswordInput, forms.HiddenInput, forms.FileInput)))
 
 
+def one_line_form(form_class):
+    """`form_class` (an admin's ModelForm) whose one-line text fields refuse line breaks and
+    control characters like the portal's own forms (InputMixin does it for those)."""
+    if issubclass(form_class, InputMixin):
+        return form_class
+
+    def __init__(self, *args, **kwargs):
+        form_class.__init__(self, *args, **kwargs)
+        for field in self.fields.values():
+            if _is_one_line(field) and single_line not in field.validators:
+                field.validators = [*field.validators, single_line]
+
+    return type(form_class.__name__, (form_class,), {"__init__": __init__, "__module__": form_class.__module__})
+
+
 class InputMixin:
     """What every form of the portal does with what it is sent, on the applicants' pages, in the
     admin and in the public filters: characters nobody can see are removed before validation

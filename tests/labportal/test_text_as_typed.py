@@ -60,6 +60,18 @@ def test_admin_form_removes_invisible_characters_and_tells_staff(client):
         True, "札幌市", True)
 
 
+def test_admin_form_refuses_a_line_break_in_a_name_on_its_field(client):
+    staff = UserFactory(email="staff@meti.example.jp", is_staff=True, is_superuser=True, role=Role.STAFF)
+    client.force_login(staff)
+    organisation = OrganisationFactory(name="札幌市")
+    url = reverse("admin:applications_organisation_change", args=[organisation.pk])
+    data = {**_admin_post_data(client.get(url)), "name": "札幌市\r\nBcc: x@example.jp", "_save": "保存"}
+    response = client.post(url, data)
+    organisation.refresh_from_db()
+    assert (response.status_code, organisation.name, response.context["adminform"].form.errors["name"]) == (
+        200, "札幌市", ["改行やタブなどの制御文字は入力できません。1行で入力してください。"])
+
+
 def test_mail_subject_stays_one_line_with_a_line_break_in_a_name():
     subject, body = render_mail("applications_invitation", {
         "organisation_name": "札幌市\n（本当は別の件名）", "inviter": "札幌 花子", "url": "http://testserver/x",
