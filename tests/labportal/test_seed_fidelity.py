@@ -159,3 +159,13 @@ def test_regionality_asks_its_criterion_and_innovation_the_initiatives():
         "2）地域企業の競争優位性の確保等に資するDX推進のための取組であること。"]
     assert "initiatives" not in RegionalityForm.base_fields
     assert "initiatives" in InnovationForm.base_fields
+
+
+def test_one_honorific_style_sama_in_mail_and_pages():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    offenders = [str(path.relative_to(settings.BASE_DIR)) for path in (Path(settings.BASE_DIR) / "templates").rglob("*")
+                 if path.suffix in {".txt", ".html"} and re.search(r"\}\} ?さん", path.read_text(encoding="utf-8"))]
+    assert offenders == []
