@@ -460,6 +460,15 @@ def request_decide(*, request: TransitionRequest, to_state: str, by, message: st
                               message=message, now=now)
 
 
+ClaimState = TransitionClaim.State
+
+# An organisation's claim to run a lab: staff confirm it (by linking the lab) or refuse it.
+CLAIM_MACHINE = state_machine.Machine(name="transition_claim", label="ラボの申し出", states=ClaimState, table={
+    Actor.STAFF: {ClaimState.PENDING: {ClaimState.CONFIRMED: "確認してラボに紐づける",
+                                       ClaimState.REFUSED: "確認できないとする"}},
+}, error=TransitionNotAllowed)
+
+
 def request_link_organisation(*, request: TransitionRequest, organisation, by) -> TransitionRequest:
     """Staff link the lab to the organisation that runs it; its members are told by mail."""
     with transaction.atomic():
@@ -473,9 +482,14 @@ def request_link_organisation(*, request: TransitionRequest, organisation, by) -
         locked.save(update_fields=["organisation", "updated_at"])
         if locked.application_id:
             plan.plan_set_organisation(request=locked, organisation=organisation)
-        TransitionClaim.objects.filter(request=locked, organisation=organisation,
-                                       state=TransitionClaim.State.PENDING).update(
-            state=TransitionClaim.State.CONFIRMED, decided_by=by, decided_at=timezone.now())
+        claims = list(TransitionClaim.objects.select_for_update().filter(
+            request=locked, organisation=organisation, state=ClaimState.PENDING).only("pk"))
+        if claims:
+            CLAIM_MACHINE.check(Actor.STAFF, ClaimState.PENDING, ClaimState.CONFIRMED)
+            TransitionClaim.objects.filter(pk__in=[claim.pk for claim in claims]).update(
+                state=ClaimState.CONFIRMED, decided_by=by, decided_at=timezone.now())
+            state_machine.record(machine=CLAIM_MACHINE, targets=claims, from_states=ClaimState.PENDING,
+                                 to_state=ClaimState.CONFIRMED, agent=state_machine.Agent.staff(by))
         policy = TransitionPolicy.objects.in_force()
         members = member_recipients_by_organisation({organisation.pk})
         notify_many(MailRequest(event="transition_linked", to=recipient,
@@ -515,10 +529,10 @@ def claim_decide(*, claim: TransitionClaim, confirm: bool, by) -> TransitionClai
             request_link_organisation(request=claim.request, organisation=claim.organisation, by=by)
             claim.refresh_from_db()
             return claim
-        claim.state = TransitionClaim.State.REFUSED
         claim.decided_by = by
         claim.decided_at = timezone.now()
-        claim.save(update_fields=["state", "decided_by", "decided_at"])
+        state_machine.move(machine=CLAIM_MACHINE, target=claim, to_state=ClaimState.REFUSED,
+                           agent=state_machine.Agent.staff(by), also_save=["decided_by", "decided_at"])
         members = member_recipients_by_organisation({claim.organisation_id})
         notify_many(MailRequest(event="transition_claim_refused", to=recipient,
                                 dedup_key=f"transition-claim:{claim.pk}:refused",

@@ -158,4 +158,4 @@ def test_every_machine_refuses_with_the_one_exception():
             machine.check(some_actor, machine.states.values[0], "no such state")
         refusals[name] = bool(str(refused.value))
     assert refusals == {name: True for name in ("application", "lab", "membership", "organisation", "review",
-                                                "selection_round", "transition_request")}
+                                                "selection_round", "transition_claim", "transition_request")}
