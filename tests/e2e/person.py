@@ -296,6 +296,13 @@ def log_in(person: Person | Page, base_url: str, email: str, password: str = PAS
     return person
 
 
+def fresh_rate_limits() -> None:
+    """allauth rate-limits mails per address in the cache, which outlives one test: start afresh."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def open_draft(person: Person, section: str | None = None) -> None:
     """From any page of a logged-in applicant: the menu's 申請, the draft of the open round, and
     (optionally) one of its sections from the section list."""
@@ -341,4 +348,4 @@ def sapporo_draft(selection_round, email="officer@city.example.jp"):
 
 
 __all__ = ["PASSWORD", "PDF", "DESKTOP", "PHONE", "AxeLog", "Person", "expect", "log_in", "type_code",
-           "open_draft", "new_person", "open_dx_round", "sapporo_draft"]
+           "open_draft", "new_person", "fresh_rate_limits", "open_dx_round", "sapporo_draft"]

@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 
 from labportal.models import OutboxMail
 
-from .person import (DESKTOP, PASSWORD, PDF, PHONE, Person, log_in, new_person, open_draft, open_dx_round,
-                     sapporo_draft)
+from .person import (DESKTOP, PASSWORD, PDF, PHONE, Person, fresh_rate_limits, log_in, new_person, open_draft,
+                     open_dx_round, sapporo_draft)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -259,6 +259,7 @@ def _journey(person: Person, browser, base_url, viewport):
                          ids=["1280", "390", "1280-keyboard"])
 def test_apply_whole_journey_by_a_person(live_server, browser, settings, viewport, keyboard):
     settings.SITE_URL = live_server.url
+    fresh_rate_limits()  # allauth's limit on confirmation mails per address lives in the cache
     open_dx_round(1)
     journey = "applicant-keyboard" if keyboard else "applicant"
     person = new_person(browser, journey, viewport, keyboard=keyboard)
