@@ -1,14 +1,11 @@
-"""Factories and helpers of the applications tests: an applicant with an organisation, an open
-round (times in Asia/Tokyo), and an application filled in completely."""
+"""Fixtures and helpers of the applications tests: an applicant with an organisation (札幌市), an
+open round (times in Asia/Tokyo), and an application filled in completely. The factories are
+tests/factories.py."""
 
-import datetime
 from zoneinfo import ZoneInfo
 
-import factory
 import pytest
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from applications import services
 from applications.models import (
@@ -17,66 +14,17 @@ from applications.models import (
     Initiative,
     RegionalityAspect,
     Kpi,
-    Membership,
-    Organisation,
     Participant,
     Quadrant,
     RoadmapItem,
 )
-from labportal.models import Programme, Region, Role, SelectionRound, User
-from tests.two_factor import give_totp_if_staff
+from labportal.models import Region
+from tests.factories import OrganisationFactory, make_round, member_of
+# test_region_choice.py, new while the factories moved, still imports UserFactory from here
+from tests.factories import UserFactory  # noqa: F401
 
 JST = ZoneInfo("Asia/Tokyo")
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PASSWORD = "correct horse battery staple"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"person{n}@city.example.jp")
-    last_name = "申請"
-    first_name = factory.Sequence(lambda n: f"太郎{n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        if create:
-            self.groups.add(Group.objects.get(name=extracted or Role.APPLICANT))
-            self.save()
-            give_totp_if_staff(self, extracted)
-
-
-class OrganisationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"テスト市{n}")
-    kind = Organisation.Kind.MUNICIPALITY
-
-    @factory.post_generation
-    def regions(self, create, extracted, **kwargs):
-        if create:
-            self.regions.set(extracted or [Region.objects.get(name="札幌市")])
-
-
-def member_of(organisation, **kwargs) -> User:
-    user = UserFactory(**kwargs)
-    Membership.objects.create(user=user, organisation=organisation, state=Membership.State.ACTIVE,
-                              role=Membership.Role.ADMIN)
-    return user
-
-
-def make_round(number=None, opens_at=None, closes_at=None, state=SelectionRound.State.OPEN):
-    now = timezone.now()
-    number = number or (SelectionRound.objects.filter(programme__code="dx").count() + 1)
-    return SelectionRound.objects.create(
-        programme=Programme.objects.get(code="dx"), number=number, state=state,
-        opens_at=opens_at or now - datetime.timedelta(days=1),
-        closes_at=closes_at or now + datetime.timedelta(days=30))
 
 
 @pytest.fixture
@@ -86,7 +34,7 @@ def selection_round(db):
 
 @pytest.fixture
 def organisation(db):
-    return OrganisationFactory(name="札幌市")
+    return OrganisationFactory(name="札幌市", regions=[Region.objects.get(name="札幌市")])
 
 
 @pytest.fixture

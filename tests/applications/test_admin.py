@@ -10,8 +10,9 @@ from openpyxl import load_workbook
 from applications import services
 from applications.models import Application, Attachment, Initiative, Quadrant
 from labportal.models import OutboxMail, Region, Role
+from tests.factories import OrganisationFactory, UserFactory, member_of
 
-from .conftest import OrganisationFactory, UserFactory, fill_completely, member_of, pdf_upload
+from .conftest import fill_completely, pdf_upload
 
 pytestmark = pytest.mark.django_db
 

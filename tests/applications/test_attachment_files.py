@@ -14,7 +14,7 @@ from django.views.static import serve
 from applications import services
 from applications.models import Attachment
 from review.models import Review
-from tests.review.factories import ReviewerFactory
+from tests.factories import ReviewerFactory
 
 from .conftest import PDF_BYTES, pdf_upload
 

@@ -9,8 +9,9 @@ from applications.models import Application, Membership
 from labportal import clock
 from labportal.deadlines import close_rounds, remind_before_closing, round_hooks
 from labportal.models import OutboxMail, Role, SelectionRound
+from tests.factories import OrganisationFactory, UserFactory, member_of
 
-from .conftest import OrganisationFactory, UserFactory, fill_completely, member_of
+from .conftest import fill_completely
 
 pytestmark = pytest.mark.django_db
 

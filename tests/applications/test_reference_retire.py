@@ -9,8 +9,9 @@ from django.urls import reverse
 from applications import services
 from applications.models import Activity, Application, Invitation, Quadrant
 from labportal.models import Prefecture, Region, Role
+from tests.factories import OrganisationFactory, UserFactory, member_of
 
-from .conftest import OrganisationFactory, UserFactory, fill_completely, member_of
+from .conftest import fill_completely
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ from applications import services
 from applications.forms import DirectionForm, KpiFormSet, RoadmapFormSet
 from applications.models import Application, ApplicationEvent, ApplicationVersion, Attachment
 from labportal.models import OutboxMail
+from tests.factories import OrganisationFactory, make_round, member_of
 
-from .conftest import JST, PDF_BYTES, OrganisationFactory, fill_completely, make_round, member_of, pdf_upload
+from .conftest import JST, PDF_BYTES, fill_completely, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +252,7 @@ def _submitted(application, applicant):
 
 @pytest.fixture
 def staff_user():
-    from .conftest import UserFactory
+    from tests.factories import UserFactory
 
     return UserFactory(email="staff@meti.example.jp", is_staff=True, role="staff")
 

@@ -9,16 +9,9 @@ from django.utils import timezone
 from applications import services
 from applications.models import Application, Attachment, Kpi, Membership, Organisation, Participant
 from labportal.models import OutboxMail, Region, Role
+from tests.factories import OrganisationFactory, UserFactory, make_round, member_of
 
-from .conftest import (
-    PDF_BYTES,
-    OrganisationFactory,
-    UserFactory,
-    fill_completely,
-    make_round,
-    member_of,
-    pdf_upload,
-)
+from .conftest import PDF_BYTES, fill_completely, pdf_upload
 
 pytestmark = pytest.mark.django_db
 

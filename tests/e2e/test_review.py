@@ -7,7 +7,14 @@ import pytest
 
 from review import services
 from review.models import Review, Score
-from tests.review.factories import PASSWORD, ReviewerFactory, StaffFactory, make_application, make_round, member_of
+from tests.factories import (
+    PASSWORD,
+    ReviewerFactory,
+    StaffFactory,
+    make_application,
+    make_review_round,
+    member_of,
+)
 
 from .person import DESKTOP, PHONE, expect, new_person, type_code
 
@@ -20,7 +27,7 @@ SCORES = (("方向性", "4"), ("地域性", "3"), ("革新性", "4"), ("自治�
 def test_reviewer_logs_in_with_the_second_factor_scores_confirms_and_submits(live_server, browser, settings,
                                                                               viewport):
     settings.SITE_URL = live_server.url
-    selection_round = make_round(per_application=1)
+    selection_round = make_review_round(per_application=1)
     application = make_application(selection_round, lab_name="ブラウザ市地域DX推進ラボ")
     member_of(application.organisation)
     reviewer = ReviewerFactory(email="reviewer-e2e@example.go.jp", last_name="審査", first_name="一郎")

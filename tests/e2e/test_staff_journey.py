@@ -14,13 +14,13 @@ from applications.models import Application
 from labportal.models import OutboxMail, SelectionRound
 from review import services
 from review.models import Hearing, Review
-from tests.review.factories import (
-    PASSWORD,
+from tests.factories import (
     OrganisationFactory,
+    PASSWORD,
     ReviewerFactory,
     StaffFactory,
     make_application,
-    make_round,
+    make_review_round,
     member_of,
     score_inputs,
 )
@@ -46,7 +46,7 @@ def _run_action(person, round_name: str, action: str):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
 def test_staff_open_assign_close_early_hear_decide_and_announce(live_server, browser, settings, viewport):
     settings.SITE_URL = live_server.url
-    selection_round = make_round(state=SelectionRound.State.PREPARING, per_application=1)
+    selection_round = make_review_round(state=SelectionRound.State.PREPARING, per_application=1)
     now = timezone.now()
     SelectionRound.objects.filter(pk=selection_round.pk).update(
         opens_at=now + datetime.timedelta(days=1), closes_at=now + datetime.timedelta(days=30))

@@ -7,7 +7,7 @@ reaches the admin; at the next login the code is asked for. Every page is photog
 import pytest
 from allauth.mfa.models import Authenticator
 
-from tests.review.factories import PASSWORD, ReviewerFactory
+from tests.factories import PASSWORD, ReviewerFactory
 from tests.two_factor import totp_code, wrong_totp_code
 
 from .person import Person, expect, new_person, type_code

@@ -13,7 +13,7 @@ from psycopg2 import sql
 
 from applications.models import Application, Attachment
 from review.models import Review, Score
-from tests.review.factories import ReviewerFactory, make_application, make_round, submitted_review
+from tests.factories import ReviewerFactory, make_application, make_review_round, submitted_review
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,7 @@ def _rows(database_url_name, query):
 def test_backup_restored_into_a_fresh_database_has_every_application_review_and_attachment(
         register_rows, restored_database, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviewers = [ReviewerFactory(), ReviewerFactory()]
     contents = {}
     for index in range(3):

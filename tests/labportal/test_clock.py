@@ -138,7 +138,7 @@ def _rows_not_yet_or_no_longer_due(n: int, now) -> None:
     days, n due in 2 days and n overdue whose reminder and notice went out: rows every check
     must look past."""
     from labportal.models import Programme, SelectionRound
-    from tests.review.factories import ReviewerFactory, assign, make_application, make_round
+    from tests.factories import ReviewerFactory, assign, make_application, make_review_round
 
     programme = Programme.objects.get(code="dx")
     SelectionRound.objects.bulk_create(
@@ -148,7 +148,7 @@ def _rows_not_yet_or_no_longer_due(n: int, now) -> None:
         + [SelectionRound(programme=programme, number=600 + i, state=SelectionRound.State.OPEN,
                           opens_at=now - timedelta(days=30), closes_at=now + timedelta(hours=6))
            for i in range(n)])
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviewer = ReviewerFactory()
     for i in range(n):
         application = make_application(selection_round)

@@ -12,12 +12,12 @@ from django.test import Client
 from django.urls import reverse
 
 from labportal.models import Lab
-from tests.review.factories import (
+from tests.factories import (
     ReviewerFactory,
     StaffFactory,
     assign,
     make_application,
-    make_round,
+    make_review_round,
     member_of,
 )
 
@@ -107,7 +107,7 @@ def test_every_template_found():
 
 @pytest.fixture
 def people(db):
-    selection_round = make_round()
+    selection_round = make_review_round()
     application = make_application(selection_round)
     applicant = member_of(application.organisation)
     reviewer = ReviewerFactory()

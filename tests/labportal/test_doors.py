@@ -10,7 +10,7 @@ from applications.models import Membership, Organisation
 from labportal import services
 from labportal.models import Lab, Role, SelectionRound, StateChange
 from labportal.state_machine import Actor, TransitionNotAllowed
-from tests.applications.conftest import OrganisationFactory, UserFactory, make_round
+from tests.factories import OrganisationFactory, UserFactory, make_round
 
 pytestmark = pytest.mark.django_db
 

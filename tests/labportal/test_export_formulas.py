@@ -13,12 +13,12 @@ from openpyxl import load_workbook
 from labportal.models import Lab
 from labportal.spreadsheet import csv_cell, xlsx_cell
 from review.models import Review
-from tests.review.factories import (
+from tests.factories import (
     OrganisationFactory,
     ReviewerFactory,
     StaffFactory,
     make_application,
-    make_round,
+    make_review_round,
     submitted_review,
 )
 from tests.transition.conftest import iot_lab, make_policy
@@ -81,7 +81,7 @@ def test_xlsx_cell_drops_control_characters_before_neutralising():
 
 @pytest.fixture
 def hostile_application(db):
-    application = make_application(make_round(), organisation=OrganisationFactory(name=ORGANISATION), lab_name=LAB)
+    application = make_application(make_review_round(), organisation=OrganisationFactory(name=ORGANISATION), lab_name=LAB)
     basic = application.basic
     basic.contact_name, basic.implementing_body = CONTACT, IMPLEMENTING_BODY
     basic.save()
@@ -112,7 +112,7 @@ def test_applications_xlsx_export_escapes_what_applicants_typed(staff_client, ho
 
 @pytest.fixture
 def hostile_round(db):
-    selection_round = make_round()
+    selection_round = make_review_round()
     application = make_application(selection_round, organisation=OrganisationFactory(name=ORGANISATION),
                                    lab_name=LAB)
     for reviewer in ReviewerFactory.create_batch(2):

@@ -27,14 +27,8 @@ from applications.models import Attachment
 from labportal.ids import IdCheckedChoiceMixin
 from labportal.models import SecurityEvent
 from labportal.uploads import TooLargeUpload
-from tests.applications.conftest import (  # noqa: F401 - the applicant's fixtures
-    PDF_BYTES,
-    applicant,
-    application,
-    organisation,
-    selection_round,
-)
-from tests.review.factories import ReviewerFactory, StaffFactory
+from tests.applications.conftest import PDF_BYTES, applicant, application, organisation, selection_round
+from tests.factories import ReviewerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +102,7 @@ def test_organisation_form_with_a_20_digit_region_keeps_what_was_typed(client):
 
 
 def _applicant():
-    from tests.review.factories import ApplicantFactory
+    from tests.factories import ApplicantFactory
 
     return ApplicantFactory()
 

@@ -21,7 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from tests.labportal.test_url_access import build_data_set
-from tests.review.factories import StaffFactory
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,15 +11,15 @@ from django.test import Client
 from django.urls import reverse
 
 from labportal.models import OutboxMail, SecurityEvent
-from tests.review.factories import (
-    PASSWORD,
+from tests.factories import (
     ApplicantFactory,
     OrganisationFactory,
+    PASSWORD,
     ReviewerFactory,
     StaffFactory,
     assign,
     make_application,
-    make_round,
+    make_review_round,
     member_of,
 )
 from tests.two_factor import totp_code, wrong_totp_code
@@ -114,7 +114,7 @@ def test_right_second_factor_code_records_the_login_only():
 # --- Refused accesses ------------------------------------------------------------------------
 
 def test_other_organisations_application_answers_404_and_is_recorded():
-    selection_round = make_round()
+    selection_round = make_review_round()
     theirs = make_application(selection_round)
     intruder = member_of(OrganisationFactory())
     client = _client()
@@ -126,7 +126,7 @@ def test_other_organisations_application_answers_404_and_is_recorded():
 
 
 def test_other_reviewers_review_answers_404_and_is_recorded():
-    application = make_application(make_round())
+    application = make_application(make_review_round())
     review = assign(application, ReviewerFactory())
     intruder = ReviewerFactory()
     client = _client()

@@ -130,7 +130,7 @@ def test_mail_greeting_uses_sama():
 
 def test_staff_record_an_unregistered_labs_activity_through_the_service():
     from labportal.services import lab_confirm_active
-    from tests.transition.conftest import StaffFactory
+    from tests.factories import StaffFactory
 
     staff = StaffFactory()
     sapporo = Lab.objects.get(programme__code="iot", name="札幌市")

@@ -10,7 +10,7 @@ from applications.models import Organisation
 from labportal import services
 from labportal.models import OutboxMail, Region, Role
 from labportal.services import notify, outbox_send, render_mail
-from tests.applications.conftest import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from labportal.settings import _development_fernet_key
 from labportal.two_factor import MFAAdapter, authenticator_secrets_encrypt
-from tests.review.factories import PASSWORD, StaffFactory, UserFactory
+from tests.factories import PASSWORD, StaffFactory, UserFactory
 from tests.two_factor import give_totp, totp_code
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from labportal.models import Role, User
 from labportal.two_factor import two_factor_required
-from tests.review.factories import PASSWORD, ApplicantFactory, ReviewerFactory, StaffFactory, UserFactory
+from tests.factories import ApplicantFactory, PASSWORD, ReviewerFactory, StaffFactory, UserFactory
 from tests.two_factor import give_totp, secret_of, totp_code, wrong_totp_code
 
 pytestmark = pytest.mark.django_db

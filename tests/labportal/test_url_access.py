@@ -40,8 +40,7 @@ from labportal.models import Lab, OutboxMail, Region, SelectionRound, User
 from review import services as review_services
 from review.models import ConflictOfInterest, Decision, Hearing, Review
 from tests.applications.conftest import fill_completely, pdf_upload
-from tests.applications.conftest import make_round as make_open_round
-from tests.review.factories import (
+from tests.factories import (
     ApplicantFactory,
     OrganisationFactory,
     RegionFactory,
@@ -49,6 +48,7 @@ from tests.review.factories import (
     StaffFactory,
     assign,
     make_application,
+    make_review_round,
     make_round,
     member_of,
     score_inputs,
@@ -334,11 +334,13 @@ ADMIN_MODELS: dict[str, AdminModel] = {
     "labportal.outboxmail": AdminModel(lambda s: s.mail.pk),
     "labportal.clockevent": AdminModel(_first_pk("labportal.clockevent")),
     "labportal.clocklock": AdminModel(_first_pk("labportal.clocklock")),
+    "labportal.statechange": AdminModel(_first_pk("labportal.statechange")),
     "labportal.publicpage": AdminModel(_first_pk("labportal.publicpage")),
     "labportal.notice": AdminModel(lambda s: s.notice.pk),
     "labportal.roundguide": AdminModel(lambda s: s.round_guide.pk),
     "applications.organisation": AdminModel(lambda s: s.organisation.pk),
     "applications.invitation": AdminModel(lambda s: s.invitation.pk),
+    "applications.membership": AdminModel(lambda s: s.pending.pk),
     "applications.application": AdminModel(lambda s: s.application.pk),
     "applications.initiative": AdminModel(_first_pk("applications.initiative")),
     "applications.quadrant": AdminModel(_first_pk("applications.quadrant")),
@@ -488,7 +490,7 @@ def build_data_set():
     s.owner_email = EmailAddress.objects.get(user=s.owner)
 
     # An application under review: reviews, a decision, a hearing, an attachment.
-    review_round = make_round()
+    review_round = make_review_round()
     s.round_settings = review_round.review_settings
     s.application = make_application(review_round, organisation=s.organisation, lab_name=LAB_NAME)
     direction = s.application.direction
@@ -518,7 +520,7 @@ def build_data_set():
                                        notes=HEARING_NOTES, created_by=s.staff)
 
     # A draft in an open round, complete, with an attachment: what the applicant's pages show.
-    s.open_round = make_open_round()
+    s.open_round = make_round()
     s.draft = application_services.application_create(organisation=s.organisation, selection_round=s.open_round,
                                                       user=s.owner)
     fill_completely(s.draft)
@@ -539,7 +541,7 @@ def build_data_set():
                                                           by=s.owner)
 
     # A selected lab whose mark only the organisation may download.
-    mark_round = make_round()
+    mark_round = make_review_round()
     marked = make_application(mark_round, organisation=s.organisation, lab_name="マーク市地域DX推進ラボ")
     review_services.decision_record(application=marked, outcome="selected", reason="選定", by=s.staff)
     review_services.round_announce(selection_round=mark_round, by=s.staff)
@@ -684,7 +686,7 @@ def test_reviewer_is_refused_the_staff_page_that_chooses_a_round_to_assign(clien
 
 
 def test_view_on_site_is_404_for_a_reviewer_whatever_the_id(client):
-    application = make_application(make_round())
+    application = make_application(make_review_round())
     client.force_login(ReviewerFactory())
     content_type = ContentType.objects.get_for_model(application).pk
     answers = [client.get(reverse("admin:view_on_site", args=[content_type, pk])).status_code
@@ -693,7 +695,7 @@ def test_view_on_site_is_404_for_a_reviewer_whatever_the_id(client):
 
 
 def test_view_on_site_still_takes_staff_to_the_page(client):
-    application = make_application(make_round())
+    application = make_application(make_review_round())
     client.force_login(StaffFactory())
     content_type = ContentType.objects.get_for_model(application).pk
     response = client.get(reverse("admin:view_on_site", args=[content_type, application.pk]))

@@ -1,6 +1,6 @@
 import pytest
 
-from .factories import ReviewerFactory, StaffFactory, make_round
+from tests.factories import ReviewerFactory, StaffFactory, make_review_round
 
 
 @pytest.fixture
@@ -15,4 +15,4 @@ def reviewer(db):
 
 @pytest.fixture
 def selection_round(db):
-    return make_round()
+    return make_review_round()

@@ -7,14 +7,14 @@ from django.urls import reverse
 
 from review.models import Review, RoundReviewSettings
 
-from .factories import (
+from tests.factories import (
     ApplicantFactory,
     ReviewerFactory,
     StaffFactory,
     assign,
     criteria,
     make_application,
-    make_round,
+    make_review_round,
     submitted_review,
 )
 
@@ -70,7 +70,7 @@ def test_reviewer_changelist_shows_state_and_due_date(client, reviewer, mine):
 
 
 def _changelist_queries(count):
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviewer = ReviewerFactory()
     for _ in range(count):
         assign(make_application(selection_round), reviewer)
@@ -246,7 +246,7 @@ def test_scoring_recuse_removes_it_from_the_list(client, reviewer, mine):
 
 
 def test_scoring_page_shows_other_reviews_after_submission_when_allowed(client, reviewer):
-    selection_round = make_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
+    selection_round = make_review_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
     application = make_application(selection_round)
     other = ReviewerFactory(last_name="他者", first_name="花子")
     submitted_review(application, other, FULL)
@@ -257,7 +257,7 @@ def test_scoring_page_shows_other_reviews_after_submission_when_allowed(client, 
 
 
 def test_scoring_page_hides_other_reviews_by_default(client, reviewer):
-    selection_round = make_round()
+    selection_round = make_review_round()
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(), FULL)
     mine = submitted_review(application, reviewer, FULL)

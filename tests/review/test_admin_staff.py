@@ -17,13 +17,13 @@ from labportal.models import OutboxMail, SelectionRound
 from review import services
 from review.models import ConflictOfInterest, Criterion, Decision, Hearing, Review
 
-from .factories import (
+from tests.factories import (
     ReviewerFactory,
     StaffFactory,
     assign,
     criteria,
     make_application,
-    make_round,
+    make_review_round,
     member_of,
     score_inputs,
     submitted_review,
@@ -40,7 +40,7 @@ def _url(name, selection_round):
 def scored_round():
     """Two applications, two reviewers each; A scores higher than B. B's organisation name
     starts with '=' (formula injection attempt in the exports)."""
-    selection_round = make_round()
+    selection_round = make_review_round()
     first, second = ReviewerFactory(last_name="一番"), ReviewerFactory(last_name="二番")
     a = make_application(selection_round, lab_name="Aラボ")
     b = make_application(selection_round, lab_name="=HYPERLINK(\"http://evil.example\")")
@@ -59,7 +59,7 @@ def test_ranking_page_lists_applications_by_total(client, staff, scored_round):
 
 
 def _ranking_page_queries(count):
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviewers = ReviewerFactory.create_batch(2)
     for index in range(count):
         application = make_application(selection_round)
@@ -119,7 +119,7 @@ def test_assign_page_refuses_a_conflict_and_says_why(client, staff, selection_ro
 
 
 def test_auto_assign_page_assigns_n_reviewers(client, staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     applications = [make_application(selection_round) for _ in range(3)]
     ReviewerFactory.create_batch(3)
     client.force_login(staff)

@@ -9,7 +9,7 @@ from labportal.models import OutboxMail, Prefecture, Region, Role
 from review import selectors, services
 from review.models import ConflictOfInterest, Review
 
-from .factories import (
+from tests.factories import (
     ApplicantFactory,
     OrganisationFactory,
     RegionFactory,
@@ -17,7 +17,7 @@ from .factories import (
     StaffFactory,
     assign,
     make_application,
-    make_round,
+    make_review_round,
 )
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +94,7 @@ def test_assign_refused_for_a_withdrawn_application(selection_round, reviewer, s
 
 
 def test_assign_without_any_due_date_is_refused(reviewer, staff):
-    selection_round = make_round()
+    selection_round = make_review_round()
     selection_round.review_settings.review_due_at = None
     selection_round.review_settings.save()
     with pytest.raises(services.ReviewError, match="審査期限"):
@@ -108,7 +108,7 @@ def _loads(selection_round, reviewers):
 
 
 def test_auto_assign_gives_every_application_n_reviewers(staff):
-    selection_round = make_round(per_application=3)
+    selection_round = make_review_round(per_application=3)
     pool = ReviewerFactory.create_batch(5)
     applications = [make_application(selection_round) for _ in range(7)]
     services.reviews_auto_assign(selection_round=selection_round, by=staff)
@@ -117,7 +117,7 @@ def test_auto_assign_gives_every_application_n_reviewers(staff):
 
 
 def test_auto_assign_balances_loads_within_one(staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     pool = ReviewerFactory.create_batch(4)
     for _ in range(7):
         make_application(selection_round)
@@ -127,7 +127,7 @@ def test_auto_assign_balances_loads_within_one(staff):
 
 
 def test_auto_assign_never_picks_a_conflicted_reviewer(staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     pool = ReviewerFactory.create_batch(4)
     hokkaido = Region.objects.get(kind=Region.Kind.PREFECTURE, name="北海道")
     ConflictOfInterest.objects.create(reviewer=pool[0], region=hokkaido)
@@ -139,7 +139,7 @@ def test_auto_assign_never_picks_a_conflicted_reviewer(staff):
 
 
 def test_auto_assign_with_conflicts_is_balanced_when_possible(staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     pool = ReviewerFactory.create_batch(5)
     applications = [make_application(selection_round) for _ in range(10)]
     for reviewer, application in zip(pool, applications):
@@ -150,7 +150,7 @@ def test_auto_assign_with_conflicts_is_balanced_when_possible(staff):
 
 
 def test_auto_assign_keeps_existing_reviewers_and_counts_their_load(staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     pool = ReviewerFactory.create_batch(3)
     applications = [make_application(selection_round) for _ in range(3)]
     assign(applications[0], pool[0])
@@ -159,7 +159,7 @@ def test_auto_assign_keeps_existing_reviewers_and_counts_their_load(staff):
 
 
 def test_auto_assign_reports_a_shortfall_when_everyone_conflicts(staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     pool = ReviewerFactory.create_batch(2)
     application = make_application(selection_round)
     ConflictOfInterest.objects.create(reviewer=pool[0], organisation=application.organisation)
@@ -168,7 +168,7 @@ def test_auto_assign_reports_a_shortfall_when_everyone_conflicts(staff):
 
 
 def test_auto_assign_run_twice_adds_nobody(staff):
-    selection_round = make_round(per_application=2)
+    selection_round = make_review_round(per_application=2)
     ReviewerFactory.create_batch(3)
     for _ in range(3):
         make_application(selection_round)
@@ -210,7 +210,7 @@ def test_recuse_of_someone_elses_review_is_refused(selection_round, reviewer):
 
 
 def test_recused_reviewer_is_never_assigned_again_automatically(staff):
-    selection_round = make_round(per_application=1)
+    selection_round = make_review_round(per_application=1)
     reviewer = ReviewerFactory()
     application = make_application(selection_round)
     services.review_recuse(review=assign(application, reviewer), by=reviewer, reason="利害関係あり")

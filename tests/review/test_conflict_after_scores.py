@@ -8,7 +8,13 @@ from django.urls import reverse
 from review import selectors, services
 from review.models import ConflictOfInterest, ReviewExclusion, Score
 
-from .factories import ReviewerFactory, StaffFactory, make_application, make_round, submitted_review
+from tests.factories import (
+    ReviewerFactory,
+    StaffFactory,
+    make_application,
+    make_review_round,
+    submitted_review,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scored():
     """One application scored 5s by 利害 and 3s by 中立: a mean of 4 until the conflict."""
-    selection_round = make_round()
+    selection_round = make_review_round()
     conflicted, neutral = ReviewerFactory(last_name="利害"), ReviewerFactory(last_name="中立")
     application = make_application(selection_round)
     review = submitted_review(application, conflicted, [5, 5, 5, 5, 5, None])
@@ -84,7 +90,7 @@ def test_excluded_review_put_back_with_a_reason_is_recorded(client, scored):
 
 
 def test_conflict_before_any_score_leaves_nothing_to_exclude():
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviewer = ReviewerFactory()
     application = make_application(selection_round)
     services.conflict_declare(reviewer=reviewer, by=StaffFactory(), organisation=application.organisation)

@@ -3,7 +3,14 @@ import pytest
 from review import services
 from review.models import CriteriaSet, Criterion
 
-from .factories import assign, criteria, dx_criteria_set, make_application, make_round, score_inputs
+from tests.factories import (
+    assign,
+    criteria,
+    dx_criteria_set,
+    make_application,
+    make_review_round,
+    score_inputs,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +104,7 @@ def test_criteria_a_new_set_of_five_can_be_made_and_chosen(staff):
     innovation = new.criteria.get(name="革新性")
     innovation.name = "変革"
     services.criterion_save(criterion=innovation, by=staff)
-    selection_round = make_round(criteria_set=new)
+    selection_round = make_review_round(criteria_set=new)
     assert [c.name for c in criteria(selection_round)] == [
         "方向性", "地域性", "変革", "自治体の積極性と継続性", "多様性と一体感"]
 

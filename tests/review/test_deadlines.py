@@ -14,7 +14,7 @@ from labportal.models import OutboxMail, SelectionRound
 from review import deadlines, services
 from review.models import Review
 
-from .factories import ReviewerFactory, assign, make_application, make_round
+from tests.factories import ReviewerFactory, assign, make_application, make_review_round
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _jst(*args):
 
 
 def _review(state=Review.State.NOT_STARTED, due_at=DUE, selection_round=None, **kwargs):
-    selection_round = selection_round or make_round()
+    selection_round = selection_round or make_review_round()
     return assign(make_application(selection_round, **kwargs), ReviewerFactory(), due_at=due_at, state=state)
 
 
@@ -112,7 +112,7 @@ def test_overdue_notice_goes_to_staff_once(staff):
 
 
 def test_overdue_notice_lists_every_newly_overdue_review_of_the_round_in_one_mail(staff):
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviews = [_review(selection_round=selection_round) for _ in range(3)]
     deadlines.notify_overdue(DUE + datetime.timedelta(minutes=1))
     mail = OutboxMail.objects.get(event="review_overdue")
@@ -142,7 +142,7 @@ def test_sweep_runs_the_review_handlers_on_the_tokyo_clock():
 
 
 def _reminder_queries(count):
-    selection_round = make_round()
+    selection_round = make_review_round()
     for _ in range(count):
         _review(selection_round=selection_round)
     with CaptureQueriesContext(connection) as queries:
@@ -155,7 +155,7 @@ def test_reminder_query_count_is_the_same_for_1_and_10_reviews():
 
 
 def _overdue_queries(count):
-    selection_round = make_round()
+    selection_round = make_review_round()
     for _ in range(count):
         _review(selection_round=selection_round)
     with CaptureQueriesContext(connection) as queries:

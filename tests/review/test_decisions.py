@@ -8,7 +8,7 @@ from labportal.models import Lab, OutboxMail, SelectionRound
 from review import services
 from review.models import Decision, Hearing
 
-from .factories import OrganisationFactory, make_application, member_of, make_round
+from tests.factories import OrganisationFactory, make_application, make_review_round, member_of
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_announce_refused_when_two_labs_would_share_a_name_and_region(selection_
 
 
 def test_announce_refused_for_a_round_still_open(staff):
-    selection_round = make_round(state=SelectionRound.State.OPEN)
+    selection_round = make_review_round(state=SelectionRound.State.OPEN)
     with pytest.raises(services.ReviewError, match="審査中"):
         services.round_announce(selection_round=selection_round, by=staff)
 
@@ -223,7 +223,7 @@ def test_decision_announced_shows_on_the_applicants_page(client, selection_round
 
 
 def test_applicants_page_never_shows_reviewers_names_or_comments(client, selection_round, staff):
-    from .factories import ReviewerFactory, score_inputs
+    from tests.factories import ReviewerFactory, score_inputs
 
     application = make_application(selection_round)
     member = member_of(application.organisation)

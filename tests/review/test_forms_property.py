@@ -23,7 +23,14 @@ from ..hostile_input import (
     rolled_back,
     with_authenticator,
 )
-from .factories import ReviewerFactory, StaffFactory, assign, criteria, make_application, make_round
+from tests.factories import (
+    ReviewerFactory,
+    StaffFactory,
+    assign,
+    criteria,
+    make_application,
+    make_review_round,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +39,7 @@ TIMES = st.one_of(st.sampled_from(["10:00", "25:61", "１０：００", "", "午
 
 @pytest.fixture
 def reviewing_round(db):
-    return make_round()
+    return make_review_round()
 
 
 @pytest.fixture

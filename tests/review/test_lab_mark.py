@@ -6,7 +6,7 @@ from django.urls import reverse
 from labportal.models import Lab
 from review import services
 
-from .factories import ApplicantFactory, ReviewerFactory, make_application, member_of
+from tests.factories import ApplicantFactory, ReviewerFactory, make_application, member_of
 
 pytestmark = pytest.mark.django_db
 

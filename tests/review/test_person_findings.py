@@ -15,13 +15,13 @@ from labportal.models import OutboxMail, SelectionRound
 from review import services
 from review.models import Review, Score
 
-from .factories import (
+from tests.factories import (
     OrganisationFactory,
     ReviewerFactory,
     assign,
     criteria,
     make_application,
-    make_round,
+    make_review_round,
     member_of,
     score_inputs,
     submitted_review,
@@ -184,7 +184,7 @@ def test_scoring_incomplete_review_never_reaches_the_confirmation(client, review
 
 @pytest.fixture
 def open_round_with_a_draft():
-    selection_round = make_round(state=SelectionRound.State.OPEN)
+    selection_round = make_review_round(state=SelectionRound.State.OPEN)
     SelectionRound.objects.filter(pk=selection_round.pk).update(
         closes_at=timezone.now() + datetime.timedelta(days=5))
     drafting = make_application(selection_round, organisation=OrganisationFactory(name="下書き市役所"),
@@ -234,13 +234,13 @@ def test_close_early_of_a_round_no_longer_open_does_nothing(staff, open_round_wi
 
 
 def test_announce_of_an_open_round_says_to_close_it_first(staff):
-    selection_round = make_round(state=SelectionRound.State.OPEN)
+    selection_round = make_review_round(state=SelectionRound.State.OPEN)
     with pytest.raises(services.ReviewError, match="「選択した公募回を今すぐ締め切る」を実行します"):
         services.round_announce(selection_round=selection_round, by=staff)
 
 
 def test_announce_page_of_an_open_round_links_to_closing(client, staff):
-    selection_round = make_round(state=SelectionRound.State.OPEN)
+    selection_round = make_review_round(state=SelectionRound.State.OPEN)
     client.force_login(staff)
     content = client.get(reverse("admin:review_roundreviewsettings_announce",
                                  args=[selection_round.review_settings.pk])).content.decode()

@@ -10,11 +10,11 @@ from labportal.models import Programme
 from review import selectors
 from review.models import CriteriaSet, Criterion, Review
 
-from .factories import (
+from tests.factories import (
     ReviewerFactory,
     assign,
     make_application,
-    make_round,
+    make_review_round,
     raw_scores,
     submitted_review,
 )
@@ -33,7 +33,7 @@ def scored():
         R4 (draft: left out)  0 0 0 0 0 0
     means 3, 11/3, 4, 3, 2, 1.5; weighted total 2·3 + 11/3 + 4 + 3 + 2 = 18.6667; bonus 1.5.
     """
-    selection_round = make_round()
+    selection_round = make_review_round()
     Criterion.objects.filter(criteria_set=selection_round.review_settings.criteria_set, order=1).update(weight=2)
     application = make_application(selection_round)
     for values in ([4, 3, 5, 2, 3, 1], [2, 3, 3, 4, 1, None], [3, 5, 4, 3, 2, 2]):
@@ -80,7 +80,7 @@ def test_ranking_counts_submitted_and_assigned_reviews(scored):
 
 
 def test_ranking_median_of_an_even_count_is_the_mean_of_the_middle_two():
-    selection_round = make_round()
+    selection_round = make_review_round()
     application = make_application(selection_round)
     for first in (1, 2, 4, 5):
         submitted_review(application, ReviewerFactory(), [first, 3, 3, 3, 3, None])
@@ -88,7 +88,7 @@ def test_ranking_median_of_an_even_count_is_the_mean_of_the_middle_two():
 
 
 def test_ranking_missing_non_bonus_score_is_left_out_of_the_mean():
-    selection_round = make_round()
+    selection_round = make_review_round()
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(), [4, 4, 4, 4, 4, None])
     raw_scores(assign(application, ReviewerFactory(), state=Review.State.SUBMITTED), [2, None, 2, 2, 2, None])
@@ -96,14 +96,14 @@ def test_ranking_missing_non_bonus_score_is_left_out_of_the_mean():
 
 
 def test_ranking_without_submitted_reviews_has_no_total():
-    selection_round = make_round()
+    selection_round = make_review_round()
     assign(make_application(selection_round), ReviewerFactory())
     row = _row(selection_round)
     assert (row.weighted_total, row.rank, row.submitted) == (None, None, 0)
 
 
 def test_ranking_flags_strong_disagreement():
-    selection_round = make_round()
+    selection_round = make_review_round()
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(), [5, 3, 3, 3, 3, None])
     submitted_review(application, ReviewerFactory(), [1, 3, 3, 3, 3, None])  # 4 of 5 points apart
@@ -125,7 +125,7 @@ def test_ranking_disagreement_threshold_is_the_rounds_setting(scored):
 def test_ranking_leaves_out_draft_and_withdrawn_applications():
     from applications.models import Application
 
-    selection_round = make_round()
+    selection_round = make_review_round()
     kept = make_application(selection_round)
     make_application(selection_round, state=Application.State.DRAFT)
     make_application(selection_round, state=Application.State.WITHDRAWN)
@@ -147,7 +147,7 @@ def lenient():
     criteria_set = CriteriaSet.objects.create(name="二つの視点", programme=Programme.objects.get(code="dx"), version=9)
     for order in (1, 2):
         Criterion.objects.create(criteria_set=criteria_set, order=order, name=f"視点{order}")
-    selection_round = make_round(criteria_set=criteria_set)
+    selection_round = make_review_round(criteria_set=criteria_set)
     p, q, r = (make_application(selection_round) for _ in range(3))
     x, y, z = ReviewerFactory(), ReviewerFactory(), ReviewerFactory()
     for application, reviewer, values in ((p, x, [4, 4]), (q, x, [3, 3]), (r, x, [2, 2]),
@@ -192,7 +192,7 @@ def test_ranking_reviewer_offset_shows_harsh_and_lenient(lenient):
 
 
 def test_ranking_ties_share_a_rank():
-    selection_round = make_round()
+    selection_round = make_review_round()
     first, second, third = (make_application(selection_round) for _ in range(3))
     for application, value in ((first, 4), (second, 4), (third, 2)):
         submitted_review(application, ReviewerFactory(), [value, 3, 3, 3, 3, None])
@@ -200,7 +200,7 @@ def test_ranking_ties_share_a_rank():
 
 
 def _ranking_queries(count):
-    selection_round = make_round()
+    selection_round = make_review_round()
     reviewers = ReviewerFactory.create_batch(3)
     for index in range(count):
         application = make_application(selection_round)

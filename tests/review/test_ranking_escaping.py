@@ -13,7 +13,13 @@ from labportal.models import Programme
 from review import services
 from review.models import Criterion
 
-from .factories import ReviewerFactory, StaffFactory, make_application, make_round, submitted_review
+from tests.factories import (
+    ReviewerFactory,
+    StaffFactory,
+    make_application,
+    make_review_round,
+    submitted_review,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +47,7 @@ def ranking_page(client):
     receipt number), a criterion, reviewers, and a review left out for a conflict declared after
     scoring, with its reason."""
     Programme.objects.filter(code="dx").update(name=TEXTS["programme name (the round)"])
-    selection_round = make_round()
+    selection_round = make_review_round()
     Criterion.objects.filter(criteria_set=selection_round.review_settings.criteria_set, order=1).update(
         name=TEXTS["criterion name"])
     application = make_application(selection_round, lab_name=TEXTS["lab name"])

@@ -7,7 +7,7 @@ from django.urls import reverse
 from applications.models import Attachment
 from review.models import Review
 
-from .factories import ReviewerFactory, StaffFactory, assign, make_application
+from tests.factories import ReviewerFactory, StaffFactory, assign, make_application
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,12 @@ import pytest
 from review import selectors, services
 from review.models import Review, RoundReviewSettings, Score
 
-from .factories import (
+from tests.factories import (
     ReviewerFactory,
     assign,
     criteria,
     make_application,
-    make_round,
+    make_review_round,
     score_inputs,
     submitted_review,
 )
@@ -142,7 +142,7 @@ def test_review_reopen_mails_the_reviewer(selection_round, reviewer, staff):
 
 
 def test_visibility_never_hides_other_reviews_even_after_submitting(reviewer):
-    selection_round = make_round(other_reviews_visibility=RoundReviewSettings.Visibility.NEVER)
+    selection_round = make_review_round(other_reviews_visibility=RoundReviewSettings.Visibility.NEVER)
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(), FULL)
     mine = submitted_review(application, reviewer, FULL)
@@ -150,7 +150,7 @@ def test_visibility_never_hides_other_reviews_even_after_submitting(reviewer):
 
 
 def test_visibility_after_submission_hides_others_while_drafting(reviewer):
-    selection_round = make_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
+    selection_round = make_review_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(), FULL)
     mine = _save(assign(application, reviewer), [3])
@@ -158,7 +158,7 @@ def test_visibility_after_submission_hides_others_while_drafting(reviewer):
 
 
 def test_visibility_after_submission_shows_others_submitted_reviews(reviewer):
-    selection_round = make_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
+    selection_round = make_review_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
     application = make_application(selection_round)
     other = submitted_review(application, ReviewerFactory(), FULL)
     assign(application, ReviewerFactory(), state=Review.State.DRAFT)
@@ -167,7 +167,7 @@ def test_visibility_after_submission_shows_others_submitted_reviews(reviewer):
 
 
 def test_visibility_hides_reviewer_names_unless_allowed(reviewer):
-    selection_round = make_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
+    selection_round = make_review_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION)
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(last_name="佐藤", first_name="一"), FULL)
     mine = submitted_review(application, reviewer, FULL)
@@ -176,7 +176,7 @@ def test_visibility_hides_reviewer_names_unless_allowed(reviewer):
 
 
 def test_visibility_shows_reviewer_names_when_staff_allow_it(reviewer):
-    selection_round = make_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION,
+    selection_round = make_review_round(other_reviews_visibility=RoundReviewSettings.Visibility.AFTER_OWN_SUBMISSION,
                                  reviewer_names_visible=True)
     application = make_application(selection_round)
     submitted_review(application, ReviewerFactory(last_name="佐藤", first_name="一"), FULL)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from review import services
 from review.models import RoundReviewSettings, RoundReviewSettingsVersion
 
-from .factories import StaffFactory, make_round
+from tests.factories import StaffFactory, make_review_round
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def _post(round_settings, **changes):
 
 
 def test_settings_change_page_is_read_only_and_offers_a_new_version(client):
-    round_settings = make_round().review_settings
+    round_settings = make_review_round().review_settings
     client.force_login(StaffFactory())
     page = client.get(reverse("admin:review_roundreviewsettings_change", args=[round_settings.pk]))
     assert (page.context["has_change_permission"], "新しい版を作成" in page.content.decode()) == (False, True)
@@ -33,7 +33,7 @@ def test_settings_change_page_is_read_only_and_offers_a_new_version(client):
 
 
 def test_settings_new_version_keeps_the_old_one_untouched(client):
-    round_settings = make_round().review_settings
+    round_settings = make_review_round().review_settings
     staff = StaffFactory()
     client.force_login(staff)
     url = reverse("admin:review_roundreviewsettings_new_version", args=[round_settings.pk])
@@ -49,7 +49,7 @@ def test_settings_new_version_keeps_the_old_one_untouched(client):
 
 
 def test_settings_new_version_needs_a_reason(client):
-    round_settings = make_round().review_settings
+    round_settings = make_review_round().review_settings
     client.force_login(StaffFactory())
     response = client.post(reverse("admin:review_roundreviewsettings_new_version", args=[round_settings.pk]),
                            _post(round_settings, reviewers_per_application="4"))
@@ -59,7 +59,7 @@ def test_settings_new_version_needs_a_reason(client):
 
 
 def test_settings_delete_is_refused_in_japanese(client):
-    round_settings = make_round().review_settings
+    round_settings = make_review_round().review_settings
     client.force_login(StaffFactory())
     response = client.post(reverse("admin:review_roundreviewsettings_delete", args=[round_settings.pk]),
                            {"post": "yes"}, follow=True)
@@ -70,7 +70,7 @@ def test_settings_delete_is_refused_in_japanese(client):
 
 
 def test_settings_versions_are_never_rewritten_by_the_service():
-    round_settings = make_round().review_settings
+    round_settings = make_review_round().review_settings
     staff = StaffFactory()
     round_settings.reviewers_per_application = 4
     with pytest.raises(services.ReviewError):

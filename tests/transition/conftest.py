@@ -1,12 +1,11 @@
-"""Factories and helpers of the transition tests: a policy whose period has started, the IoT lab
-of 会津若松市 linked to its organisation, a plan filled in completely. Times in Asia/Tokyo."""
+"""Fixtures and helpers of the transition tests (the factories are tests/factories.py): a policy
+whose period has started, the IoT lab of 会津若松市 linked to its organisation, a plan filled in
+completely. Times in Asia/Tokyo."""
 
 import datetime
 from zoneinfo import ZoneInfo
 
-import factory
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from applications.models import (
@@ -14,69 +13,17 @@ from applications.models import (
     Initiative,
     RegionalityAspect,
     Kpi,
-    Membership,
     Organisation,
     Participant,
     Quadrant,
     RoadmapItem,
 )
-from labportal.models import Lab, Role, User
-from tests.two_factor import give_totp_if_staff
+from labportal.models import Lab
+from tests.factories import OrganisationFactory, StaffFactory, member_of
 from transition import services
 from transition.models import TransitionPolicy, TransitionRequest
 
 JST = ZoneInfo("Asia/Tokyo")
-PASSWORD = "correct horse battery staple"
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    email = factory.Sequence(lambda n: f"tr-person{n}@city.example.jp")
-    last_name = "移行"
-    first_name = factory.Sequence(lambda n: f"太郎{n}")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
-
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        if create:
-            self.groups.add(Group.objects.get(name=extracted or Role.APPLICANT))
-            self.save()  # the password set by the post-generation call above
-            give_totp_if_staff(self, extracted)
-
-
-class StaffFactory(UserFactory):
-    email = factory.Sequence(lambda n: f"tr-staff{n}@example.go.jp")
-    last_name = "事務局"
-    is_staff = True
-
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        if create:
-            self.groups.add(Group.objects.get(name=Role.STAFF))
-            self.save()
-            give_totp_if_staff(self, Role.STAFF)
-
-
-class OrganisationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"テスト市{n}")
-    kind = Organisation.Kind.MUNICIPALITY
-    status = Organisation.Status.CONFIRMED
-    department = "企画政策部"
-    phone = "000-0000-0001"
-
-
-def member_of(organisation, **kwargs) -> User:
-    user = UserFactory(**kwargs)
-    Membership.objects.create(user=user, organisation=organisation, state=Membership.State.ACTIVE,
-                              role=Membership.Role.ADMIN)
-    return user
 
 
 def jst(*args) -> datetime.datetime:
@@ -161,7 +108,7 @@ def staff(db):
 
 @pytest.fixture
 def organisation(db):
-    return OrganisationFactory(name="会津若松市")
+    return OrganisationFactory(name="会津若松市", status=Organisation.Status.CONFIRMED, regions=[])
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from labportal.models import Lab, OutboxMail
 from transition import selectors, services
 from transition.models import TransitionRequest
 from transition.tilemap import TILE_COLUMNS, TILE_POSITIONS, TILE_ROWS
+from tests.factories import OrganisationFactory, member_of
 
-from .conftest import OrganisationFactory, fill_plan, iot_lab, jst, make_policy, member_of, request_of
+from .conftest import fill_plan, iot_lab, jst, make_policy, request_of
 
 pytestmark = pytest.mark.django_db
 State = TransitionRequest.State

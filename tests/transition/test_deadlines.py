@@ -12,8 +12,9 @@ from labportal import clock
 from labportal.models import ClockEvent, Lab, OutboxMail
 from transition import deadlines, services
 from transition.models import TransitionPolicy, TransitionRequest
+from tests.factories import OrganisationFactory, StaffFactory, member_of
 
-from .conftest import OrganisationFactory, StaffFactory, fill_plan, iot_lab, jst, make_policy, member_of, request_of
+from .conftest import fill_plan, iot_lab, jst, make_policy, request_of
 
 pytestmark = pytest.mark.django_db
 State = TransitionRequest.State

@@ -10,7 +10,7 @@ from applications.models import Application
 from labportal.models import Lab
 from review import services as review_services
 from review.models import Decision, Review, RoundReviewSettings
-from tests.review.factories import ReviewerFactory, score_inputs
+from tests.factories import ReviewerFactory, score_inputs
 from transition import services
 from transition.models import TransitionPolicy, TransitionRequest
 

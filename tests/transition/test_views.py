@@ -9,8 +9,9 @@ from applications.models import Application, Participant
 from labportal.models import Lab, Role
 from transition import services
 from transition.models import TransitionClaim, TransitionRequest
+from tests.factories import OrganisationFactory, UserFactory, member_of
 
-from .conftest import OrganisationFactory, UserFactory, fill_plan, iot_lab, member_of, request_of
+from .conftest import fill_plan, iot_lab, request_of
 
 pytestmark = pytest.mark.django_db
 State = TransitionRequest.State
