@@ -452,7 +452,7 @@ class LoginLockAdmin(admin.ModelAdmin):
 @admin.register(StateChange)
 class StateChangeAdmin(_ReadOnlyAdmin):
     """The history of the machines without an events table of their own (公募回, ラボ, 申請主体,
-    所属): written by labportal.state_machine from the services, read here."""
+    所属, ラボの申し出): written by labportal.state_machine from the services, read here."""
 
     list_display = ["created_at", "machine_label", "target_label", "from_label", "action", "to_label",
                     "actor", "user", "reason"]

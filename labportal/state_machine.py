@@ -15,13 +15,18 @@ before anything changes), or moves one row with `move(...)`, which checks, write
 records one StateChange (who, when, from, to, why). Anything else is refused. The README's
 tables are rendered from the machines (`readme_tables`), so the README cannot drift from the code.
 
+History: the machines that already had a record of their own keep it, because pages, exports
+and mails read it (申請: ApplicationEvent, 移行申請: TransitionEvent, 審査: django-simple-history);
+every other machine (公募回, ラボ, 申請主体, 所属, ラボの申し出) records each move as one StateChange
+through `record` or `move`. Two records of the same move would only drift apart.
+
 This module imports no app: the apps import it. The model StateChange lives in
 labportal.models.state and is imported where it is used.
 """
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Mapping
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
