@@ -29,6 +29,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 PASSWORD = "kita-no-daichi-2026"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -198,11 +199,21 @@ class Person:
             target = (within or self.page).get_by_role("button", name=label)
         else:
             target = self.field(label, within=within)
-        if self.keyboard:
-            self.tab_to(target)
-        with self.page.expect_file_chooser() as chooser:
-            self.page.keyboard.press("Space") if self.keyboard else target.click()
-        chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+        if not self.keyboard:
+            with self.page.expect_file_chooser() as chooser:
+                target.click()
+            chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+            return
+        self.tab_to(target)
+        for key in ("Space", "Enter"):  # either key opens a focused file field; Chromium sometimes misses Space
+            try:
+                with self.page.expect_file_chooser(timeout=5000) as chooser:
+                    self.page.keyboard.press(key)
+            except PlaywrightTimeout:
+                continue
+            chooser.value.set_files(files=[{"name": name, "mimeType": mime, "buffer": content}])
+            return
+        raise AssertionError(f"neither Space nor Enter opened the file chooser of {target}")
 
     def open_menu(self) -> None:
         """On a narrow screen the main menu is behind 「メニューを開く」: open it when it is shown."""
