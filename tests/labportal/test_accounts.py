@@ -90,7 +90,7 @@ def test_round_admin_close_action_moves_open_round_to_reviewing(client):
     client.force_login(_user("staff@example.jp", Role.STAFF, is_staff=True))
     selection_round = _round("open")
     client.post(reverse("admin:labportal_selectionround_changelist"),
-                {"action": "close_now", "_selected_action": [selection_round.pk]})
+                {"action": "close_now", "_selected_action": [selection_round.pk], "confirm": "yes"})
     selection_round.refresh_from_db()
     assert selection_round.get_state_display() == "審査中"
 

@@ -350,7 +350,7 @@ def test_production_content_security_policy(production_response):
         "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": "'self' data:",
         "font-src": "'self'", "connect-src": "'self'", "object-src": "'none'", "frame-src": "'none'",
         "base-uri": "'self'", "frame-ancestors": "'none'", "form-action": "'self'",
-        "upgrade-insecure-requests": "",
+        "upgrade-insecure-requests": "", "report-uri": "/csp-report/", "report-to": "csp-endpoint",
     }
 
 

@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 def test_server_timing_header_reports_time_and_queries(client):
     with override_settings(SERVER_TIMING=True):
         response = client.get("/labs/")
-    assert response["Server-Timing"].endswith('desc="4 queries"')
+    assert response["Server-Timing"].endswith('desc="6 queries"')
 
 
 def test_server_timing_header_absent_by_default(client):
