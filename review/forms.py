@@ -180,6 +180,7 @@ class HearingForm(InputMixin, forms.ModelForm):
         if "application" in self.fields:
             self.fields["application"].queryset = Application.objects.filter(
                 state__in=selectors.REVIEWABLE_STATES).select_related("basic", "organisation")
+        label_date_and_time(self, "scheduled_at")
 
 
 class ConflictForm(InputMixin, forms.ModelForm):

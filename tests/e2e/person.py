@@ -270,6 +270,9 @@ class Person:
         folder = SCREENSHOTS / self.journey / str(self.width)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.steps:02d}-{step}.png"
+        # A person looks once the page has loaded: on a busy machine a screenshot taken while the
+        # style sheets are still arriving measures an unstyled page.
+        self.page.wait_for_load_state("load")
         data = self.page.screenshot(path=path, full_page=True)
         if _png_width(data) > self.width:
             self.axe.violations.append((step, "page-scrolls-sideways", [f"{_png_width(data)}px > {self.width}px"]))
