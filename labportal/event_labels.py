@@ -37,7 +37,7 @@ MAIL_EVENT_LABELS: dict[str, str] = {
     "transition_claim_refused": "申請主体の申し出の不承認",
     "transition_declined": "移行しない旨の受付",
     "transition_declined_staff": "移行しない旨の届出（事務局宛）",
-    "transition_expired": "移行期間の終了（期限切れ）",
+    "transition_expired": "移行期間の終了",
     "transition_linked": "移行手続きの開始",
     "transition_period_closed": "移行期間の終了",
     "transition_period_ended_staff": "移行期間の終了（事務局宛）",

@@ -6,7 +6,7 @@
   Asia/Tokyo), the labs that have submitted nothing are reminded, and staff receive the list —
   once each per offset and end date;
 - `transition.period_end`: when the period has ended, once and only once, each lab that had
-  submitted nothing becomes 期限切れ and its IoT lab 廃止 or 併存 per the policy; labs that
+  submitted nothing becomes 「移行期間終了」 and its IoT lab 廃止 or 併存 per the policy; labs that
   declared 移行しない or were refused take the same end state; the organisations and staff are
   mailed. Requests submitted in time (提出済, 再審査中) wait for the staff's decision.
 
@@ -165,7 +165,7 @@ def _lab_line(request: TransitionRequest) -> dict:
 
 @deadline_handler(PERIOD_END, due=period_end_due)
 def end_period(now: DateTime) -> int:
-    """At the end of the period, once: 期限切れ and the policy's end state. Returns how many
+    """At the end of the period, once: 移行期間終了 and the policy's end state. Returns how many
     labs took the end state."""
     policy = TransitionPolicy.objects.in_force(now)
     if policy is None or not policy.has_ended(now):
@@ -217,7 +217,7 @@ def end_period(now: DateTime) -> int:
     if not summary_done:
         events.append(ClockEvent(handler=PERIOD_END, kind=f"summary:{end_key}", object_id=policy.pk,
                                  due_at=policy.closes_at, acted_at=now,
-                                 note=f"期限切れ{len(moves)}件、{policy.get_end_state_display()}"))
+                                 note=f"移行期間終了{len(moves)}件、{policy.get_end_state_display()}"))
     record_events(events)
     return len(moves) + len(closing)
 

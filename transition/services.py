@@ -64,9 +64,9 @@ ALLOWED_TRANSITIONS: dict[str, dict[str, dict[str, str]]] = {
     Actor.SYSTEM: {
         # the end of the period, for labs that had submitted nothing; or the region selected as a
         # DX lab in an ordinary round (labportal.services.lab_create): the move is done
-        State.NOT_STARTED: {State.EXPIRED: "期限切れにする", State.APPROVED: _SUCCEEDED},
-        State.DRAFT: {State.EXPIRED: "期限切れにする", State.APPROVED: _SUCCEEDED},
-        State.RETURNED: {State.EXPIRED: "期限切れにする", State.APPROVED: _SUCCEEDED},
+        State.NOT_STARTED: {State.EXPIRED: "移行期間の終了とする", State.APPROVED: _SUCCEEDED},
+        State.DRAFT: {State.EXPIRED: "移行期間の終了とする", State.APPROVED: _SUCCEEDED},
+        State.RETURNED: {State.EXPIRED: "移行期間の終了とする", State.APPROVED: _SUCCEEDED},
         State.SUBMITTED: {State.APPROVED: _SUCCEEDED},
         State.UNDER_REVIEW: {State.APPROVED: _SUCCEEDED},
         State.DECLINED: {State.APPROVED: _SUCCEEDED},
