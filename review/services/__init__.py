@@ -24,8 +24,8 @@ from applications.models import Application
 from labportal import state_machine
 from labportal.models import Lab, Region, SelectionRound
 
-from . import selectors
-from .models import (
+from .. import selectors
+from ..models import (
     ConflictOfInterest,
     CriteriaSet,
     Criterion,
@@ -37,7 +37,7 @@ from .models import (
     RoundReviewSettingsVersion,
     Score,
 )
-from .models.criteria import SETTINGS_VERSION_FIELDS
+from ..models.criteria import SETTINGS_VERSION_FIELDS
 
 logger = logging.getLogger(__name__)
 
