@@ -28,13 +28,13 @@ test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## Benchmark on PostgreSQL and Redis at national scale (BENCH_SCALE=small: CI's two-minute version).
-## Results: bench/results/<date>-<commit>.json and a Markdown table; see README "Performance".
+## Results: bench/results/<date>-<commit>.json and a Markdown table; see docs/performance.md.
 bench: install
 	$(PY) -m bench.run --scale $(BENCH_SCALE)
 
 ## The deadline hour with faults (Redis down, Celery worker killed, SMTP refusing, PostgreSQL
 ## restarted) on private PostgreSQL and Redis it starts and removes; fails if anything is lost or
-## doubled. FAULTS_SCALE=small: CI's version (under three minutes). See README "Operations".
+## doubled. FAULTS_SCALE=small: CI's version (under three minutes). See docs/operations.md.
 faults: install
 	$(PY) -m bench.faults --scale $(FAULTS_SCALE)
 

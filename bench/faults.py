@@ -536,7 +536,7 @@ def verify(ledger: Ledger, drafts: list, smtp: FaultySMTPServer, windows: list[d
         by_application[int(row["dedup_key"].split(":")[2])].append(row)
     without_mail = [pk for pk in pks if not by_application.get(pk)]
     received = {r["pk"]: smtp.by_message_id.get(r["message_id"], 0) for r in rows}
-    # The one documented window (README "Mail outbox"): a worker killed after recording the
+    # The one documented window (docs/operations.md, "Mail outbox and the clock"): a worker killed after recording the
     # hand-over leaves its mail 失敗 "送信結果不明" for staff, never resent automatically. Accepted
     # for the mails the kill interrupted (whether or not the server got them); anywhere else a
     # failure. The server got such a mail at most once: the duplicate check still applies.

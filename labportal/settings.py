@@ -3,7 +3,7 @@
 Every value has a default that needs no server, so `make run` works on a machine with nothing
 but Python: SQLite under var/, Celery on kombu's filesystem transport under var/, mail written
 as files under var/mail/. Set DATABASE_URL, CELERY_BROKER_URL and EMAIL_URL to run on
-PostgreSQL, Redis and SMTP. See README.md for every variable.
+PostgreSQL, Redis and SMTP. See README.md, "Configuration", for every variable.
 """
 
 import base64
