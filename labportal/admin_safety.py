@@ -40,10 +40,10 @@ BAD_LOOKUP_ERRORS = BAD_KEY_ERRORS
 class SafeAdminMixin:
     """Bad addresses answer as Django's admin answers a bad lookup or a missing object; and a
     one-line text field of an admin form refuses a line break as the portal's own forms do
-    (applications.forms.one_line_form: a name typed here goes into mails' subjects too)."""
+    (labportal.input_forms.one_line_form: a name typed here goes into mails' subjects too)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        from applications.forms import one_line_form
+        from .input_forms import one_line_form
 
         return one_line_form(super().get_form(request, obj, change=change, **kwargs))
 

@@ -3,8 +3,8 @@
 import django_filters
 from django import forms
 
-from applications import normalise
-from applications.forms import InputMixin
+from labportal import normalise
+from labportal.input_forms import InputMixin
 
 from .models import Bureau, Lab, Prefecture, Programme, Region, SelectionRound
 

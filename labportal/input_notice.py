@@ -1,7 +1,7 @@
 """Characters nobody can see are removed wherever text is stored (issue 15), and the person who
 sent them is told (issue 14).
 
-Two places remove them (applications.normalise.visible decides what they are):
+Two places remove them (labportal.normalise.visible decides what they are):
 - every form of the portal, through applications.forms.InputMixin, before validation;
 - every save of a model of ours (`strip_invisible_on_save`, a pre_save receiver), so that what
   reaches the database by another way (the admin's own forms, a service fed by a task) is
@@ -46,7 +46,7 @@ def _text_fields(model):
 
 
 def strip_invisible_on_save(sender, instance, raw=False, **kwargs):
-    from applications.normalise import visible_and_removed
+    from .normalise import visible_and_removed
 
     opts = sender._meta
     if raw or opts.app_label not in _APPS or (opts.app_label, opts.model_name) in _NOT_CLEANED \

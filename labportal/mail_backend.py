@@ -16,7 +16,7 @@ import smtplib
 
 from django.core.mail.backends import smtp
 
-from applications.normalise import one_line
+from labportal.normalise import one_line
 
 
 class MessageNotSent(smtplib.SMTPServerDisconnected):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import page_parts, selectors
 from .markup import render as render_markup
 from .models import Notice, Programme, PublicPage, RoundGuide
 from .seed_data import ACTIVITY_IMAGE, QUADRANTS
@@ -25,7 +25,7 @@ def about(request):
         "page": _page(PublicPage.Slug.ABOUT),
         "dx": Programme.objects.get(code="dx"),
         "iot": Programme.objects.get(code="iot"),
-        "criteria_set": selectors.published_criteria("dx"),
+        **page_parts.context(page_parts.ABOUT),  # criteria_set (review)
         "quadrants": QUADRANTS,
         "activity_image": ACTIVITY_IMAGE,
         "iot_rounds": iot_rounds,
@@ -35,14 +35,9 @@ def about(request):
 
 @require_GET
 def transition_info(request):
-    from transition.models import TransitionPolicy
-
-    rows, by_bureau = selectors.public_transition_table()
     return render(request, "labportal/public/transition.html", {
         "page": _page(PublicPage.Slug.TRANSITION),
-        "policy": TransitionPolicy.objects.in_force(),
-        "rows": rows,
-        "by_bureau": by_bureau,
+        **page_parts.context(page_parts.TRANSITION),  # policy, rows, by_bureau (transition)
     })
 
 

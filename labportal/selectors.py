@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Lab, SelectionRound
@@ -54,16 +54,6 @@ def open_rounds(moment=None) -> QuerySet[SelectionRound]:
     return SelectionRound.objects.open_at(moment).select_related("programme").order_by("closes_at")
 
 
-def published_criteria(programme_code: str):
-    """The criteria set shown on the public top page, with its criteria prefetched, or None."""
-    from review.models import CriteriaSet, Criterion
-
-    return (CriteriaSet.objects.filter(programme__code=programme_code, is_published=True)
-            .order_by("-version")
-            .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.order_by("order")))
-            .first())
-
-
 def rounds_with_lab_counts(programme_code: str) -> list[SelectionRound]:
     """A programme's rounds in order, each with `lab_count` (labs selected in it): one query."""
     from django.db.models import Count
@@ -90,26 +80,3 @@ def public_round_guides():
     for guide in guides:
         guide.selected_labs = labs_by_round.get(guide.selection_round_id, [])
     return guides
-
-
-def public_transition_table():
-    """The 移行について page's table: every IoT lab with its transition state where staff made it
-    public (else None), and counts per bureau (labs, public states by label): one query."""
-    from transition.models import TransitionRequest
-
-    requests = list(TransitionRequest.objects.select_related(
-        "lab__region__prefecture__bureau", "lab__selection_round")
-        .order_by("lab__region__prefecture__bureau__order", "lab__region__prefecture__code",
-                  "lab__selection_round__number", "lab__name"))
-    rows, by_bureau = [], {}
-    for request in requests:
-        state = request.get_state_display() if request.is_public else None
-        rows.append((request.lab, state))
-        bureau = request.lab.region.prefecture.bureau
-        entry = by_bureau.setdefault(bureau.pk, {"bureau": bureau, "total": 0, "moved": 0, "unpublished": 0})
-        entry["total"] += 1
-        if state is None:
-            entry["unpublished"] += 1
-        elif request.state == TransitionRequest.State.APPROVED:
-            entry["moved"] += 1
-    return rows, list(by_bureau.values())

@@ -41,7 +41,7 @@ from django.dispatch import Signal
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from applications.normalise import one_line
+from labportal.normalise import one_line
 
 from . import state_machine
 from .mail_backend import MessageNotSent

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from . import page_parts, selectors
 from .filters import LabFilter
 from . import opendata as opendata_module
 from .models import Lab, Programme
@@ -21,7 +21,7 @@ def home(request):
     return render(request, "labportal/home.html", {
         "dx": Programme.objects.get(code="dx"),
         "iot": Programme.objects.get(code="iot"),
-        "criteria_set": selectors.published_criteria("dx"),
+        **page_parts.context(page_parts.HOME),  # criteria_set (review)
         "open_rounds": list(selectors.open_rounds()),
         "quadrants": QUADRANTS,
         "activity_image": ACTIVITY_IMAGE,

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.utils import timezone
 
-from applications.forms import InputMixin
+from labportal.input_forms import InputMixin
 from applications.models import Application
 from labportal import ids
 from labportal.models import SelectionRound

@@ -696,3 +696,12 @@ def as_decimal(value: float | None, places: int = 2) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(round(value, places)))
+
+
+def published_criteria(programme_code: str):
+    """The criteria set shown on the public top page and 地域DX推進ラボとは, with its criteria
+    prefetched, or None (labportal.page_parts: registered in review/apps.py)."""
+    return (CriteriaSet.objects.filter(programme__code=programme_code, is_published=True)
+            .order_by("-version")
+            .prefetch_related(Prefetch("criteria", queryset=Criterion.objects.order_by("order")))
+            .first())

@@ -25,3 +25,10 @@ class TransitionConfig(AppConfig):
 
         lab_succeeded.connect(end_transition_of_succeeded_lab, sender=Lab,
                               dispatch_uid="transition.end_transition_of_succeeded_lab")
+
+        # The 移行について page's policy and table (labportal names none of the apps).
+        from labportal import page_parts
+
+        from .selectors import public_transition_page
+
+        page_parts.register(page_parts.TRANSITION, public_transition_page)

@@ -7,7 +7,7 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 
-from applications.forms import InputMixin
+from labportal.input_forms import InputMixin
 from labportal import ids
 from labportal.models import SelectionRound
 

@@ -290,3 +290,31 @@ def export_rows() -> QuerySet[TransitionRequest]:
 
 def users_by_id(ids) -> dict[int, User]:
     return {u.pk: u for u in User.objects.filter(pk__in=list(ids))}
+
+
+def public_transition_table():
+    """The 移行について page's table: every IoT lab with its transition state where staff made it
+    public (else None), and counts per bureau (labs, public states by label): one query
+    (labportal.page_parts: registered in transition/apps.py)."""
+    transition_requests = list(TransitionRequest.objects.select_related(
+        "lab__region__prefecture__bureau", "lab__selection_round")
+        .order_by("lab__region__prefecture__bureau__order", "lab__region__prefecture__code",
+                  "lab__selection_round__number", "lab__name"))
+    rows, by_bureau = [], {}
+    for transition_request in transition_requests:
+        state = transition_request.get_state_display() if transition_request.is_public else None
+        rows.append((transition_request.lab, state))
+        bureau = transition_request.lab.region.prefecture.bureau
+        entry = by_bureau.setdefault(bureau.pk, {"bureau": bureau, "total": 0, "moved": 0, "unpublished": 0})
+        entry["total"] += 1
+        if state is None:
+            entry["unpublished"] += 1
+        elif transition_request.state == TransitionRequest.State.APPROVED:
+            entry["moved"] += 1
+    return rows, list(by_bureau.values())
+
+
+def public_transition_page() -> dict:
+    """The 移行について page's part (labportal.page_parts): the policy in force and the table."""
+    rows, by_bureau = public_transition_table()
+    return {"policy": TransitionPolicy.objects.in_force(), "rows": rows, "by_bureau": by_bureau}

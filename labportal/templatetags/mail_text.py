@@ -2,7 +2,7 @@
 
 from django import template
 
-from applications.normalise import one_line
+from labportal.normalise import one_line
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 section with its tables, the organisation, the invitation, the attachment upload and the
 withdrawal. Whatever is typed: never a crash; a refusal is on the field concerned, in Japanese,
 with everything typed shown again; free text within its limit is always accepted and stored as
-typed, minus the characters nobody can see (applications/normalise.py); pages show it escaped."""
+typed, minus the characters nobody can see (labportal/normalise.py); pages show it escaped."""
 
 import pytest
 from django import forms
@@ -11,7 +11,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from applications import normalise
+from labportal import normalise
 from applications.forms import SECTION_FORMS
 from applications.models import Attachment, Invitation, Organisation
 from labportal.models import Region

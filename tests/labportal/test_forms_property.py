@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from applications import normalise
+from labportal import normalise
 from labportal.models import User
 
 from ..hostile_input import (

@@ -83,7 +83,7 @@ def test_register_northern_territories_villages_left_out():
 
 
 def test_register_every_region_with_a_code_has_a_katakana_reading():
-    from applications.normalise import KATAKANA
+    from labportal.normalise import KATAKANA
 
     readings = Region.objects.exclude(local_government_code="").values_list("name_kana", flat=True)
     assert [r for r in readings if not KATAKANA.match(r)] == []

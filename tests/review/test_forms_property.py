@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from applications import normalise
+from labportal import normalise
 from applications.models import Application
 from review.models import Decision, Hearing
 

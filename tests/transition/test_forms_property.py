@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from applications import normalise
+from labportal import normalise
 from transition.models import TransitionClaim, TransitionPolicy, TransitionRequest
 
 from ..hostile_input import (

@@ -1,6 +1,10 @@
 """Demo accounts, an open DX round and a round for the clock; passwords printed once, stored nowhere.
 Staff and reviewers must use two-factor authentication (labportal/two_factor.py): their demo
-accounts get an authenticator secret, printed once beside the password, to add to an app."""
+accounts get an authenticator secret, printed once beside the password, to add to an app.
+
+It lives in transition, the app at the top of the dependency order (transition uses review and
+applications, which use labportal), because the demo world needs every app: from here every
+import points down, and labportal names none of the apps."""
 
 import secrets
 from datetime import timedelta
