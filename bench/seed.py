@@ -610,23 +610,23 @@ class _Builder:
                          if r.kind == Region.Kind.PREFECTURE}
         requests = list(TransitionRequest.objects.select_related("lab__region").order_by("pk"))
         events = []
-        for i, request in enumerate(requests):
+        for i, transition_request in enumerate(requests):
             state = states[i % len(states)]
             month = i % 12
-            request.state = state
-            request.organisation = None if state == State.NOT_STARTED else by_prefecture.get(
-                request.lab.region.prefecture_id)
-            request.changes_statement = "" if state == State.NOT_STARTED else SENTENCES[i % len(SENTENCES)]
-            request.started_at = None if state == State.NOT_STARTED else self.now - timedelta(days=300)
+            transition_request.state = state
+            transition_request.organisation = None if state == State.NOT_STARTED else by_prefecture.get(
+                transition_request.lab.region.prefecture_id)
+            transition_request.changes_statement = "" if state == State.NOT_STARTED else SENTENCES[i % len(SENTENCES)]
+            transition_request.started_at = None if state == State.NOT_STARTED else self.now - timedelta(days=300)
             submitted = state not in (State.NOT_STARTED, State.DRAFT, State.DECLINED)
-            request.submitted_at = self.now - timedelta(days=30 * month + 20) if submitted else None
+            transition_request.submitted_at = self.now - timedelta(days=30 * month + 20) if submitted else None
             decided = state in (State.APPROVED, State.REJECTED, State.RETURNED)
-            request.decided_at = self.now - timedelta(days=30 * month) if decided else None
-            request.decided_by = self.staff if decided else None
-            request.procedure = policy.procedure if submitted else ""
-            request.policy = policy if submitted else None
+            transition_request.decided_at = self.now - timedelta(days=30 * month) if decided else None
+            transition_request.decided_by = self.staff if decided else None
+            transition_request.procedure = policy.procedure if submitted else ""
+            transition_request.policy = policy if submitted else None
             if state != State.NOT_STARTED:
-                events.append(TransitionEvent(request=request, from_state=State.NOT_STARTED, to_state=state,
+                events.append(TransitionEvent(request=transition_request, from_state=State.NOT_STARTED, to_state=state,
                                               actor=TransitionEvent.Actor.STAFF, created_at=self.now))
         TransitionRequest.objects.bulk_update(requests, [
             "state", "organisation", "changes_statement", "started_at", "submitted_at", "decided_at",

@@ -129,9 +129,9 @@ def send_reminders(now: DateTime) -> int:
     members = member_recipients_by_organisation({r.organisation_id for r in due})
     extra = {**reminder_context(policy, now), "days_before": days}
     mails = [MailRequest(event="transition_reminder", to=recipient,
-                         dedup_key=f"transition:{request.pk}:{kind}",
-                         context={**request_context(request, policy), **extra})
-             for request in due for recipient in members.get(request.organisation_id, ())]
+                         dedup_key=f"transition:{transition_request.pk}:{kind}",
+                         context={**request_context(transition_request, policy), **extra})
+             for transition_request in due for recipient in members.get(transition_request.organisation_id, ())]
     if not staff_done:
         # The list for staff, on the first sweep of this offset (when `due` is every lab with
         # nothing submitted), with the labs nobody could be mailed.
@@ -156,11 +156,11 @@ def send_reminders(now: DateTime) -> int:
     return len(due)
 
 
-def _lab_line(request: TransitionRequest) -> dict:
-    lab = request.lab
+def _lab_line(transition_request: TransitionRequest) -> dict:
+    lab = transition_request.lab
     return {"name": lab.name, "prefecture": lab.region.prefecture.name,
-            "state": request.get_state_display(),
-            "organisation": request.organisation.name if request.organisation_id else ""}
+            "state": transition_request.get_state_display(),
+            "organisation": transition_request.organisation.name if transition_request.organisation_id else ""}
 
 
 @deadline_handler(PERIOD_END, due=period_end_due)
@@ -187,13 +187,13 @@ def end_period(now: DateTime) -> int:
     members = member_recipients_by_organisation({r.organisation_id for r in closing})
     end_key = policy.closes_at.date().isoformat()
     mails = [MailRequest(event="transition_period_closed", to=recipient,
-                         dedup_key=f"transition:{request.pk}:closed:{end_key}",
-                         context={**request_context(request, policy), "end_state_value": end_state})
-             for request in closing for recipient in members.get(request.organisation_id, ())]
+                         dedup_key=f"transition:{transition_request.pk}:closed:{end_key}",
+                         context={**request_context(transition_request, policy), "end_state_value": end_state})
+             for transition_request in closing for recipient in members.get(transition_request.organisation_id, ())]
     summary_done = ClockEvent.objects.filter(handler=PERIOD_END, kind=f"summary:{end_key}",
                                              object_id=policy.pk).exists()
     if not summary_done:
-        expired = [m.request for m in moves]
+        expired = [m.transition_request for m in moves]
         counts = dict(TransitionRequest.objects.values_list("state").annotate(n=Count("id"))
                       .values_list("state", "n").order_by())
         context = {

@@ -17,24 +17,25 @@ COLUMNS = [
 ]
 
 
-def _row(request) -> list:
-    lab = request.lab
+def _row(transition_request) -> list:
+    lab = transition_request.lab
     successor = getattr(lab, "successor", None)
     return [
         lab.pk, lab.name, lab.region.prefecture.name, lab.region.prefecture.bureau.name,
         lab.region.get_kind_display(), lab.selection_round.label,
         f"{lab.selected_on.year}年{lab.selected_on.month}月" if lab.selected_on else "",
-        request.get_state_display(), lab.get_status_display(),
-        request.organisation.name if request.organisation_id else "",
-        request.get_procedure_display() if request.procedure else "",
-        jp_datetime(request.started_at), jp_datetime(request.submitted_at), jp_datetime(request.decided_at),
-        fiscal_year(request.decided_at) if request.decided_at else "",
-        successor.pk if successor else "", request.decision_message,
+        transition_request.get_state_display(), lab.get_status_display(),
+        transition_request.organisation.name if transition_request.organisation_id else "",
+        transition_request.get_procedure_display() if transition_request.procedure else "",
+        jp_datetime(transition_request.started_at), jp_datetime(transition_request.submitted_at),
+        jp_datetime(transition_request.decided_at),
+        fiscal_year(transition_request.decided_at) if transition_request.decided_at else "",
+        successor.pk if successor else "", transition_request.decision_message,
     ]
 
 
 def as_csv(requests) -> str:
-    return csv_text(COLUMNS, (_row(request) for request in requests))
+    return csv_text(COLUMNS, (_row(transition_request) for transition_request in requests))
 
 
 def as_xlsx(requests) -> bytes:
@@ -44,8 +45,8 @@ def as_xlsx(requests) -> bytes:
     sheet.append(COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for request in requests:
-        sheet.append([xlsx_cell(v) for v in _row(request)])
+    for transition_request in requests:
+        sheet.append([xlsx_cell(v) for v in _row(transition_request)])
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     for index, title in enumerate(COLUMNS, start=1):

@@ -43,11 +43,11 @@ AppState = Application.State
 AppActor = ApplicationEvent.Actor
 
 
-def plan_create(*, request, policy, user) -> Application:
+def plan_create(*, transition_request, policy, user) -> Application:
     """A draft plan with its empty sections, pre-filled from what the portal knows of the lab:
     its name, its region, its implementing body, and the organisation's contact details."""
-    lab = request.lab
-    organisation = request.organisation
+    lab = transition_request.lab
+    organisation = transition_request.organisation
     application = Application.objects.create(organisation=organisation, selection_round=policy.plan_round,
                                              created_by=user, is_transition_plan=True)
     for model in SECTION_MODELS:
@@ -65,41 +65,41 @@ def plan_create(*, request, policy, user) -> Application:
     return application
 
 
-def plan_with_sections(request, *, section=None) -> Application | None:
+def plan_with_sections(transition_request, *, section=None) -> Application | None:
     """The request's plan with every section and table (application_with_sections); with
     `section` (a section key), with that section only (application_with_section): what saving
     it needs. None when the request has no plan yet."""
-    if request.application_id is None:
+    if transition_request.application_id is None:
         return None
     queryset = application_with_section(section) if section else application_with_sections()
-    return queryset.get(pk=request.application_id)
+    return queryset.get(pk=transition_request.application_id)
 
 
-def plan_missing_items(request) -> list:
+def plan_missing_items(transition_request) -> list:
     """What the plan still lacks before submission (the applications app's checklist)."""
-    application = plan_with_sections(request)
+    application = plan_with_sections(transition_request)
     return missing_items(application) if application is not None else []
 
 
-def implementing_body(request) -> str:
+def implementing_body(transition_request) -> str:
     """The DX lab's implementing body: as the plan names it, else as the register knew it."""
-    if request.application_id:
-        basic = getattr(request.application, "basic", None)
+    if transition_request.application_id:
+        basic = getattr(transition_request.application, "basic", None)
         if basic is not None and basic.implementing_body:
             return basic.implementing_body
-    return request.lab.implementing_body
+    return transition_request.lab.implementing_body
 
 
-def _locked(request) -> Application:
-    return Application.objects.select_for_update().get(pk=request.application_id)
+def _locked(transition_request) -> Application:
+    return Application.objects.select_for_update().get(pk=transition_request.application_id)
 
 
-def plan_submitted(*, request, user, now: datetime) -> Application:
+def plan_submitted(*, transition_request, user, now: datetime) -> Application:
     """The plan is submitted: a receipt number on first submission, a kept version each time."""
-    application = _locked(request)
+    application = _locked(transition_request)
     resubmission = application.state == AppState.RETURNED
     if not application.receipt_number:
-        application.receipt_number = f"DXT-{request.lab_id:04d}"
+        application.receipt_number = f"DXT-{transition_request.lab_id:04d}"
         application.first_submitted_at = now
     application.submitted_at = now
     application.save(update_fields=["receipt_number", "first_submitted_at", "submitted_at", "updated_at"])
@@ -108,31 +108,31 @@ def plan_submitted(*, request, user, now: datetime) -> Application:
     full = application_with_sections().get(pk=application.pk)
     number = (application.versions.aggregate(m=Max("number"))["m"] or 0) + 1
     snapshot = application_snapshot(full)
-    snapshot["changes_statement"] = request.changes_statement
+    snapshot["changes_statement"] = transition_request.changes_statement
     ApplicationVersion.objects.create(application=application, number=number, data=snapshot,
                                       submitted_at=now, submitted_by=user)
     return application
 
 
-def plan_under_review(*, request, user) -> None:
-    application = _locked(request)
+def plan_under_review(*, transition_request, user) -> None:
+    application = _locked(transition_request)
     if application.state == AppState.SUBMITTED:
         application_transition(application=application, to_state=AppState.UNDER_REVIEW,
                                actor=AppActor.STAFF, user=user, message="移行の再選定のための審査")
 
 
-def plan_returned(*, request, user, message: str) -> None:
-    application = _locked(request)
+def plan_returned(*, transition_request, user, message: str) -> None:
+    application = _locked(transition_request)
     if application.state in (AppState.SUBMITTED, AppState.UNDER_REVIEW):
         application_transition(application=application, to_state=AppState.RETURNED, actor=AppActor.STAFF,
                                user=user, message=message)
 
 
-def plan_selected(*, request, user) -> None:
+def plan_selected(*, transition_request, user) -> None:
     """Approval: the plan is 選定 (through 審査中 for a plan change that had no review)."""
-    if request.application_id is None:
+    if transition_request.application_id is None:
         return
-    application = _locked(request)
+    application = _locked(transition_request)
     if application.state == AppState.SUBMITTED:
         application_transition(application=application, to_state=AppState.UNDER_REVIEW,
                                actor=AppActor.STAFF, user=user, message="移行の確認")
@@ -141,10 +141,10 @@ def plan_selected(*, request, user) -> None:
                                user=user, message="移行承認")
 
 
-def plan_not_selected(*, request, user) -> None:
-    if request.application_id is None:
+def plan_not_selected(*, transition_request, user) -> None:
+    if transition_request.application_id is None:
         return
-    application = _locked(request)
+    application = _locked(transition_request)
     if application.state == AppState.SUBMITTED:
         application_transition(application=application, to_state=AppState.UNDER_REVIEW,
                                actor=AppActor.STAFF, user=user, message="移行の確認")
@@ -153,27 +153,27 @@ def plan_not_selected(*, request, user) -> None:
                                actor=AppActor.STAFF, user=user, message="不承認")
 
 
-def plan_set_organisation(*, request, organisation) -> None:
+def plan_set_organisation(*, transition_request, organisation) -> None:
     """A draft plan follows its lab to the organisation staff linked it to."""
-    Application.objects.filter(pk=request.application_id, state=AppState.DRAFT).update(
+    Application.objects.filter(pk=transition_request.application_id, state=AppState.DRAFT).update(
         organisation=organisation, updated_at=timezone.now())
 
 
 # --- Editing the plan (the applications app's forms, the transition's editing window) -----------
 
-def _editable_locked(request, now):
+def _editable_locked(transition_request, now):
     """The request and its plan, locked, if the organisation may edit now; else TransitionError."""
     from .models import TransitionRequest
     from .services import TransitionError, edit_block_reason
 
-    locked = TransitionRequest.objects.select_for_update().get(pk=request.pk)
+    locked = TransitionRequest.objects.select_for_update().get(pk=transition_request.pk)
     reason = edit_block_reason(locked, now)
     if reason:
         raise TransitionError(reason)
     return locked, Application.objects.select_for_update().get(pk=locked.application_id)
 
 
-def plan_section_save(*, request, section_key: str, form, formsets=(), expected_version: int, user,
+def plan_section_save(*, transition_request, section_key: str, form, formsets=(), expected_version: int, user,
                       now: datetime | None = None):
     """Save one section of the plan (its form and inline formsets, already valid) as the
     applications app saves a DX application's section — with the same conflict rule: refused
@@ -181,7 +181,7 @@ def plan_section_save(*, request, section_key: str, form, formsets=(), expected_
     transition period instead of the round's dates."""
     now = now or timezone.now()
     with transaction.atomic():
-        _request, application = _editable_locked(request, now)
+        _request, application = _editable_locked(transition_request, now)
         return section_write(application=application, section_key=section_key, form=form, formsets=formsets,
                              expected_version=expected_version, user=user, now=now)
 
@@ -192,18 +192,18 @@ def section_view(application: Application, key: str):
     return next((view for view in sections_for_display(application) if view.key == key), None)
 
 
-def plan_attachment_add(*, request, uploaded, kind: str, user, now: datetime | None = None) -> Attachment:
+def plan_attachment_add(*, transition_request, uploaded, kind: str, user, now: datetime | None = None) -> Attachment:
     """Attach a file to the plan after the applications app's checks (size, type by content)."""
     detected = attachment_check(uploaded)
     with transaction.atomic():
-        _request, application = _editable_locked(request, now or timezone.now())
+        _request, application = _editable_locked(transition_request, now or timezone.now())
         return attachment_store(application=application, uploaded=uploaded, detected=detected, kind=kind,
                                 user=user)
 
 
-def plan_attachment_delete(*, request, attachment: Attachment, now: datetime | None = None) -> None:
+def plan_attachment_delete(*, transition_request, attachment: Attachment, now: datetime | None = None) -> None:
     with transaction.atomic():
-        _request, application = _editable_locked(request, now or timezone.now())
+        _request, application = _editable_locked(transition_request, now or timezone.now())
         if attachment.application_id != application.pk:
             raise Attachment.DoesNotExist
         name, storage = attachment.file.name, attachment.file.storage
@@ -213,22 +213,22 @@ def plan_attachment_delete(*, request, attachment: Attachment, now: datetime | N
 
 # --- The re-review (再選定のための審査) with the review app's scoring ------------------------------
 
-def review_summary(request) -> dict | None:
+def review_summary(transition_request) -> dict | None:
     """For staff: the plan's row of its round's ranking (scores per criterion, totals, reviews
     assigned and submitted) and its recorded decision; None when it has no review settings."""
-    if request.application_id is None:
+    if transition_request.application_id is None:
         return None
     from review.selectors import round_ranking, round_settings
 
-    selection_round = request.application.selection_round
+    selection_round = transition_request.application.selection_round
     if round_settings(selection_round) is None:
         return {"settings": None, "row": None, "criteria": [], "round": selection_round}
     ranking = round_ranking(selection_round)
-    row = next((r for r in ranking.rows if r.application.pk == request.application_id), None)
+    row = next((r for r in ranking.rows if r.application.pk == transition_request.application_id), None)
     return {"settings": ranking.settings, "row": row, "criteria": ranking.criteria, "round": selection_round}
 
 
-def review_settings_ensure(*, request, by=None) -> None:
+def review_settings_ensure(*, transition_request, by=None) -> None:
     """A plan sent to re-review: its round gets the review settings (the DX criteria set) so
     that staff can assign reviewers in the admin at once."""
     from review.services import ReviewError, round_settings_ensure
@@ -236,12 +236,12 @@ def review_settings_ensure(*, request, by=None) -> None:
     from .services import TransitionError
 
     try:
-        round_settings_ensure(selection_round=request.application.selection_round, by=by)
+        round_settings_ensure(selection_round=transition_request.application.selection_round, by=by)
     except ReviewError as error:
         raise TransitionError(str(error)) from error
 
 
-def review_decision_record(*, request, selected: bool, by, message: str):
+def review_decision_record(*, transition_request, selected: bool, by, message: str):
     """The re-review's decision for the plan, recorded with the review app (選定 / 不選定).
 
     Refused when no reviewer has submitted a review yet, or when staff already recorded the
@@ -251,7 +251,7 @@ def review_decision_record(*, request, selected: bool, by, message: str):
 
     from .services import TransitionNotAllowed
 
-    application = request.application
+    application = transition_request.application
     if not Review.objects.filter(application=application, state=Review.State.SUBMITTED).exists():
         raise TransitionNotAllowed("再選定のための審査で、提出された審査がまだありません。"
                                    "審査員の審査が提出されてから決定してください。")
@@ -269,10 +269,10 @@ def review_decision_record(*, request, selected: bool, by, message: str):
         raise TransitionNotAllowed(str(error)) from error
 
 
-def review_decision_announce(*, request, lab, by, now: datetime) -> None:
+def review_decision_announce(*, transition_request, lab, by, now: datetime) -> None:
     """The plan's decision is made known with the transition's own decision (the plan round is
     never announced as a whole: plans arrive and are decided one by one over the period),
     through the review app's own door, so the history records who announced it."""
     from review.services import decision_mark_announced
 
-    decision_mark_announced(application=request.application, by=by, lab=lab, now=now)
+    decision_mark_announced(application=transition_request.application, by=by, lab=lab, now=now)

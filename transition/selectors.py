@@ -86,8 +86,8 @@ def claimable_requests() -> QuerySet[TransitionRequest]:
             .select_related("lab__region__prefecture").order_by("lab__region__prefecture__code", "lab__name"))
 
 
-def timeline(request: TransitionRequest):
-    return list(request.events.select_related("user").order_by("created_at", "id"))
+def timeline(transition_request: TransitionRequest):
+    return list(transition_request.events.select_related("user").order_by("created_at", "id"))
 
 
 # --- The staff dashboard --------------------------------------------------------------------------
@@ -267,8 +267,8 @@ def at_risk(policy: TransitionPolicy | None, now=None) -> list[TransitionRequest
         parts = key.split(":")
         if len(parts) > 2 and parts[2].isdigit():
             reminded.add(int(parts[2]))
-    for request in requests:
-        request.reminded_today = request.pk in reminded
+    for transition_request in requests:
+        transition_request.reminded_today = transition_request.pk in reminded
     return requests
 
 

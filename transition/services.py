@@ -101,18 +101,18 @@ def is_allowed(*, actor: str, from_state: str, to_state: str, procedure: str = "
     return required is None or procedure == required or actor == Actor.SYSTEM
 
 
-def allowed_moves(request: TransitionRequest, actor: str) -> list[str]:
+def allowed_moves(transition_request: TransitionRequest, actor: str) -> list[str]:
     """The states `actor` may move `request` to now (for the buttons a page shows)."""
-    return [to_state for to_state in REQUEST_MACHINE.moves(actor, request.state)
-            if is_allowed(actor=actor, from_state=request.state, to_state=to_state,
-                          procedure=request.procedure)]
+    return [to_state for to_state in REQUEST_MACHINE.moves(actor, transition_request.state)
+            if is_allowed(actor=actor, from_state=transition_request.state, to_state=to_state,
+                          procedure=transition_request.procedure)]
 
 
 @dataclass
 class Move:
     """What requests_transition did to one request (the request as it is now)."""
 
-    request: TransitionRequest
+    transition_request: TransitionRequest
     from_state: str
     event: TransitionEvent
 
@@ -143,51 +143,52 @@ def requests_transition(*, request_ids: Iterable[int], to_state: str, actor: str
                       .filter(pk__in=ids).order_by("pk"))
         policy = TransitionPolicy.objects.in_force(now)
         moving = []
-        for request in locked:
-            if request.state == to_state:
+        for transition_request in locked:
+            if transition_request.state == to_state:
                 continue
-            refusal = _refusal(request, to_state=to_state, actor=actor, policy=policy, now=now,
+            refusal = _refusal(transition_request, to_state=to_state, actor=actor, policy=policy, now=now,
                                message=message)
             if refusal:
                 if strict:
                     raise TransitionNotAllowed(refusal)
                 continue
-            moving.append(request)
+            moving.append(transition_request)
         if not moving:
             return []
         moves = _apply(moving, to_state=to_state, actor=actor, user=user, message=message,
                        policy=policy, now=now)
     for move in moves:
-        logger.info("移行申請 %s（%s）: %s → %s（%s）", move.request.pk, move.request.lab.name,
+        logger.info("移行申請 %s（%s）: %s → %s（%s）", move.transition_request.pk, move.transition_request.lab.name,
                     State(move.from_state).label, State(to_state).label, actor)
     return moves
 
 
-def request_transition(*, request: TransitionRequest, to_state: str, actor: str, user=None,
+def request_transition(*, transition_request: TransitionRequest, to_state: str, actor: str, user=None,
                        message: str = "", now: datetime | None = None) -> TransitionRequest:
     """requests_transition for one request, strict; returns the request as it is now."""
-    moves = requests_transition(request_ids=[request.pk], to_state=to_state, actor=actor, user=user,
+    moves = requests_transition(request_ids=[transition_request.pk], to_state=to_state, actor=actor, user=user,
                                 message=message, now=now)
     if moves:
-        return moves[0].request
-    request.refresh_from_db()
-    return request
+        return moves[0].transition_request
+    transition_request.refresh_from_db()
+    return transition_request
 
 
-def _refusal(request, *, to_state, actor, policy, now, message) -> str:
-    from_label, to_label = State(request.state).label, State(to_state).label
-    if not is_allowed(actor=actor, from_state=request.state, to_state=to_state,
-                      procedure=request.procedure):
-        if (request.state, to_state) in PROCEDURE_ONLY and REQUEST_MACHINE.allows(actor, request.state, to_state):
-            procedure = Procedure(request.procedure).label if request.procedure else "未設定"
+def _refusal(transition_request, *, to_state, actor, policy, now, message) -> str:
+    from_label, to_label = State(transition_request.state).label, State(to_state).label
+    if not is_allowed(actor=actor, from_state=transition_request.state, to_state=to_state,
+                      procedure=transition_request.procedure):
+        if (transition_request.state, to_state) in PROCEDURE_ONLY and REQUEST_MACHINE.allows(
+                actor, transition_request.state, to_state):
+            procedure = Procedure(transition_request.procedure).label if transition_request.procedure else "未設定"
             return (f"提出時の手続き（{procedure}）では、「{from_label}」から「{to_label}」へは変更できません。")
         return f"移行申請の状態を「{from_label}」から「{to_label}」へ変更することはできません。"
     if actor == Actor.ORGANISATION:
         if policy is None or not policy.accepts_requests(now):
             return "現在は移行期間ではないため、移行の手続きはできません。"
-        if request.organisation_id is None:
+        if transition_request.organisation_id is None:
             return "このラボの申請主体が登録されていません。事務局にお問い合わせください。"
-    if (request.application_id and request.application.state == plan.AppState.WITHDRAWN
+    if (transition_request.application_id and transition_request.application.state == plan.AppState.WITHDRAWN
             and to_state not in (State.DECLINED, State.EXPIRED)):
         # Only the applications app's own pages can withdraw a plan; the request cannot follow.
         return "変更計画書が申請のページで取り下げられています。事務局にお問い合わせください。"
@@ -195,22 +196,23 @@ def _refusal(request, *, to_state, actor, policy, now, message) -> str:
         return f"「{to_label}」にする理由（申請主体へのメッセージ）を入力してください。"
     if to_state == State.DRAFT and policy is not None and policy.plan_round_id is None:
         return "移行方針に計画変更を受け付ける公募回が設定されていません。事務局にお問い合わせください。"
-    if to_state == State.SUBMITTED and not request.changes_statement.strip():
+    if to_state == State.SUBMITTED and not transition_request.changes_statement.strip():
         return "「IoTラボの計画からの変更点」を入力してから提出してください。"
     return ""
 
 
 def _apply(moving, *, to_state, actor, user, message, policy, now) -> list[Move]:
-    from_states = {request.pk: request.state for request in moving}
+    from_states = {transition_request.pk: transition_request.state for transition_request in moving}
     fields = {"state": to_state, "updated_at": now}
     if to_state == State.DRAFT:
-        for request in moving:
-            if request.started_at is None:
-                request.started_at = now
-            if request.application_id is None:
-                request.application = plan.plan_create(request=request, policy=policy, user=user)
-            request.state = to_state
-            request.save(update_fields=["state", "started_at", "application", "updated_at"])
+        for transition_request in moving:
+            if transition_request.started_at is None:
+                transition_request.started_at = now
+            if transition_request.application_id is None:
+                transition_request.application = plan.plan_create(transition_request=transition_request,
+                                                                   policy=policy, user=user)
+            transition_request.state = to_state
+            transition_request.save(update_fields=["state", "started_at", "application", "updated_at"])
     else:
         if to_state == State.SUBMITTED:
             fields.update(submitted_at=now, procedure=policy.procedure, policy=policy)
@@ -219,16 +221,17 @@ def _apply(moving, *, to_state, actor, user, message, policy, now) -> list[Move]
         if to_state in (*DECISIONS, State.RETURNED, State.DECLINED, State.EXPIRED):
             fields.update(decision_message=message)
         TransitionRequest.objects.filter(pk__in=[r.pk for r in moving]).update(**fields)
-        for request in moving:
+        for transition_request in moving:
             for name, value in fields.items():
-                setattr(request, name, value)
+                setattr(transition_request, name, value)
     events = TransitionEvent.objects.bulk_create(
-        TransitionEvent(request=request, from_state=from_states[request.pk], to_state=to_state,
+        TransitionEvent(request=transition_request, from_state=from_states[transition_request.pk], to_state=to_state,
                         actor=actor, user=user, message=message, created_at=now)
-        for request in moving)
+        for transition_request in moving)
     _EFFECTS[to_state](moving, from_states=from_states, actor=actor, user=user, policy=policy, now=now)
     _mail(moving, to_state=to_state, from_states=from_states, events=events, policy=policy, now=now)
-    return [Move(request, from_states[request.pk], event) for request, event in zip(moving, events)]
+    return [Move(transition_request, from_states[transition_request.pk], event)
+            for transition_request, event in zip(moving, events)]
 
 
 # --- What each state brings with it -----------------------------------------------------------
@@ -238,55 +241,59 @@ def _effect_none(moving, **_):
 
 
 def _effect_submitted(moving, *, actor, user, now, **_):
-    for request in moving:
-        plan.plan_submitted(request=request, user=user, now=now)
+    for transition_request in moving:
+        plan.plan_submitted(transition_request=transition_request, user=user, now=now)
     lab_set_status(labs=[r.lab for r in moving], status=Lab.Status.TRANSITIONING,
                    from_statuses=[Lab.Status.ACTIVE, Lab.Status.UNREGISTERED], actor=actor, user=user, reason="移行申請の提出")
 
 
 def _effect_under_review(moving, *, user, **_):
-    for request in moving:
-        plan.plan_under_review(request=request, user=user)
-        plan.review_settings_ensure(request=request, by=user)
+    for transition_request in moving:
+        plan.plan_under_review(transition_request=transition_request, user=user)
+        plan.review_settings_ensure(transition_request=transition_request, by=user)
 
 
 def _effect_returned(moving, *, user, **_):
-    for request in moving:
-        plan.plan_returned(request=request, user=user, message=request.decision_message)
+    for transition_request in moving:
+        plan.plan_returned(transition_request=transition_request, user=user,
+                           message=transition_request.decision_message)
 
 
 def _effect_approved(moving, *, user, policy, now, **_):
-    for request in moving:
-        if Lab.objects.filter(predecessor_id=request.lab_id).exists():
+    for transition_request in moving:
+        if Lab.objects.filter(predecessor_id=transition_request.lab_id).exists():
             # Selected as a DX lab in an ordinary round (labportal.services.lab_create linked it):
             # nothing of the plan to decide, nothing to create.
             continue
-        reviewed = request.procedure == Procedure.RESELECTION and request.application_id
+        reviewed = transition_request.procedure == Procedure.RESELECTION and transition_request.application_id
         if reviewed:
-            plan.review_decision_record(request=request, selected=True, by=user, message=request.decision_message)
-        plan.plan_selected(request=request, user=user)
-        round_ = request.application.selection_round if request.application_id else policy.plan_round
+            plan.review_decision_record(transition_request=transition_request, selected=True, by=user,
+                                        message=transition_request.decision_message)
+        plan.plan_selected(transition_request=transition_request, user=user)
+        round_ = (transition_request.application.selection_round if transition_request.application_id
+                  else policy.plan_round)
         try:
-            dx_lab = lab_create_dx_from_iot(iot_lab=request.lab, selection_round=round_,
-                                            implementing_body=plan.implementing_body(request),
+            dx_lab = lab_create_dx_from_iot(iot_lab=transition_request.lab, selection_round=round_,
+                                            implementing_body=plan.implementing_body(transition_request),
                                             selected_on=timezone.localdate(now), user=user)
         except ValueError as error:
             raise TransitionNotAllowed(str(error)) from error
         if reviewed:
-            plan.review_decision_announce(request=request, lab=dx_lab, by=user, now=now)
+            plan.review_decision_announce(transition_request=transition_request, lab=dx_lab, by=user, now=now)
 
 
 def _effect_rejected(moving, *, actor, user, policy, now, **_):
-    for request in moving:
+    for transition_request in moving:
         # A plan refused after its re-review: the review app records the same decision. One
         # refused before any review (from 提出済) has nothing to record there.
-        reviewed = (request.procedure == Procedure.RESELECTION and request.application_id
-                    and request.application.state == plan.AppState.UNDER_REVIEW)
+        reviewed = (transition_request.procedure == Procedure.RESELECTION and transition_request.application_id
+                    and transition_request.application.state == plan.AppState.UNDER_REVIEW)
         if reviewed:
-            plan.review_decision_record(request=request, selected=False, by=user, message=request.decision_message)
-        plan.plan_not_selected(request=request, user=user)
+            plan.review_decision_record(transition_request=transition_request, selected=False, by=user,
+                                        message=transition_request.decision_message)
+        plan.plan_not_selected(transition_request=transition_request, user=user)
         if reviewed:
-            plan.review_decision_announce(request=request, lab=None, by=user, now=now)
+            plan.review_decision_announce(transition_request=transition_request, lab=None, by=user, now=now)
     # Decided after the end of the period: the IoT lab takes the end state now; before it, the
     # IoT lab carries on as it was.
     if policy is not None and policy.has_ended(now):
@@ -337,24 +344,24 @@ _MAIL_EVENTS = {
 }
 
 
-def request_context(request: TransitionRequest, policy: TransitionPolicy | None) -> dict:
+def request_context(transition_request: TransitionRequest, policy: TransitionPolicy | None) -> dict:
     """What every transition mail may say about a request (JSON values only)."""
-    lab = request.lab
+    lab = transition_request.lab
     return {
         "programme_name": "地域DX推進ラボ",
-        "request_id": request.pk,
+        "request_id": transition_request.pk,
         "lab_name": lab.name,
         "lab_round": lab.selection_round.label,
         "lab_selected_on": lab.selected_on.isoformat() if lab.selected_on else "",
         "prefecture": lab.region.prefecture.name,
-        "state": request.get_state_display(),
-        "message": request.decision_message,
-        "procedure": Procedure(request.procedure).label if request.procedure else (
+        "state": transition_request.get_state_display(),
+        "message": transition_request.decision_message,
+        "procedure": Procedure(transition_request.procedure).label if transition_request.procedure else (
             policy.get_procedure_display() if policy else ""),
         "period_ends_on": policy.period_ends_on.isoformat() if policy and policy.period_ends_on else "",
         "end_state": policy.get_end_state_display() if policy else "",
-        "url": settings.SITE_URL + reverse("transition:request_detail", args=[request.pk]),
-        "staff_url": settings.SITE_URL + reverse("transition:staff_request", args=[request.pk]),
+        "url": settings.SITE_URL + reverse("transition:request_detail", args=[transition_request.pk]),
+        "staff_url": settings.SITE_URL + reverse("transition:staff_request", args=[transition_request.pk]),
     }
 
 
@@ -368,17 +375,18 @@ def _mail(moving, *, to_state, from_states, events, policy, now):
         if org_event else {}
     staff = staff_recipients() if staff_event else []
     mails = []
-    for request, event in zip(moving, events):
-        context = {**request_context(request, policy), "previous_state": State(from_states[request.pk]).label,
+    for transition_request, event in zip(moving, events):
+        context = {**request_context(transition_request, policy),
+                   "previous_state": State(from_states[transition_request.pk]).label,
                    "moved_at": now.isoformat()}
         if to_state == State.APPROVED:
-            successor = Lab.objects.filter(predecessor_id=request.lab_id).only("pk").first()
+            successor = Lab.objects.filter(predecessor_id=transition_request.lab_id).only("pk").first()
             if successor:
                 context["dx_lab_url"] = settings.SITE_URL + successor.get_absolute_url()
         # A request may pass the same state twice (差し戻し → 提出済 again): the key is the move's
         # own event, so each real move mails once and a retried call (no move) mails nothing.
-        key = f"transition:{request.pk}:{to_state}:event-{event.pk}"
-        for recipient in members.get(request.organisation_id, ()) if org_event else ():
+        key = f"transition:{transition_request.pk}:{to_state}:event-{event.pk}"
+        for recipient in members.get(transition_request.organisation_id, ()) if org_event else ():
             mails.append(MailRequest(event=org_event, to=recipient, dedup_key=key, context=context))
         for recipient in staff:
             mails.append(MailRequest(event=staff_event, to=recipient, dedup_key=key, context=context))
@@ -387,13 +395,13 @@ def _mail(moving, *, to_state, from_states, events, policy, now):
 
 # --- What organisations do ----------------------------------------------------------------------
 
-def request_start(*, request: TransitionRequest, user, now: datetime | None = None) -> TransitionRequest:
+def request_start(*, transition_request: TransitionRequest, user, now: datetime | None = None) -> TransitionRequest:
     """未着手 (or 移行しない) → 作成中: the changed plan is created, pre-filled from the register."""
-    return request_transition(request=request, to_state=State.DRAFT, actor=Actor.ORGANISATION,
+    return request_transition(transition_request=transition_request, to_state=State.DRAFT, actor=Actor.ORGANISATION,
                               user=user, now=now)
 
 
-def request_save_statement(*, request: TransitionRequest, text: str, expected_version: int, user,
+def request_save_statement(*, transition_request: TransitionRequest, text: str, expected_version: int, user,
                            now: datetime | None = None) -> TransitionRequest:
     """Save the statement of what changes from the IoT lab's plan, if nobody saved it meanwhile.
 
@@ -401,7 +409,7 @@ def request_save_statement(*, request: TransitionRequest, text: str, expected_ve
     text typed stays with the caller, who shows it again)."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = TransitionRequest.objects.select_for_update().get(pk=request.pk)
+        locked = TransitionRequest.objects.select_for_update().get(pk=transition_request.pk)
         reason = edit_block_reason(locked, now)
         if reason:
             raise TransitionError(reason)
@@ -415,34 +423,34 @@ def request_save_statement(*, request: TransitionRequest, text: str, expected_ve
     return locked
 
 
-def request_submit(*, request: TransitionRequest, user, now: datetime | None = None) -> TransitionRequest:
+def request_submit(*, transition_request: TransitionRequest, user, now: datetime | None = None) -> TransitionRequest:
     """作成中 / 差し戻し → 提出済, once (a double click submits once), while the period is open and
     the plan's checklist is complete. The plan is submitted as the applications app submits a DX
     application (受付番号, a kept version, the receipt mail)."""
-    missing = plan.plan_missing_items(request)
+    missing = plan.plan_missing_items(transition_request)
     if missing:
         raise TransitionError(f"変更計画書に未入力の必須項目が{len(missing)}件あります。チェックリストをご確認ください。")
-    return request_transition(request=request, to_state=State.SUBMITTED, actor=Actor.ORGANISATION,
+    return request_transition(transition_request=transition_request, to_state=State.SUBMITTED, actor=Actor.ORGANISATION,
                               user=user, now=now)
 
 
-def request_decline(*, request: TransitionRequest, user, actor: str = Actor.ORGANISATION,
+def request_decline(*, transition_request: TransitionRequest, user, actor: str = Actor.ORGANISATION,
                     message: str = "", now: datetime | None = None) -> TransitionRequest:
     """The lab declares it will not move (移行しない); the organisation may reconsider in the period."""
-    return request_transition(request=request, to_state=State.DECLINED, actor=actor, user=user,
+    return request_transition(transition_request=transition_request, to_state=State.DECLINED, actor=actor, user=user,
                               message=message, now=now)
 
 
-def edit_block_reason(request: TransitionRequest, now: datetime | None = None) -> str:
+def edit_block_reason(transition_request: TransitionRequest, now: datetime | None = None) -> str:
     """Why the organisation cannot edit the plan now, in Japanese; "" when it can."""
     now = now or timezone.now()
     policy = TransitionPolicy.objects.in_force(now)
-    if request.state not in TransitionRequest.EDITABLE_STATES:
-        if request.state in TransitionRequest.PENDING_STATES:
+    if transition_request.state not in TransitionRequest.EDITABLE_STATES:
+        if transition_request.state in TransitionRequest.PENDING_STATES:
             return "提出済みのため編集できません。修正が必要な場合は事務局にご連絡ください（差し戻しがあると再び編集できます）。"
-        if request.state == State.NOT_STARTED:
+        if transition_request.state == State.NOT_STARTED:
             return "移行の手続きを始めると、変更計画書を作成できます。"
-        return f"移行申請が「{request.get_state_display()}」のため、閲覧のみできます。"
+        return f"移行申請が「{transition_request.get_state_display()}」のため、閲覧のみできます。"
     if policy is None or not policy.accepts_requests(now):
         return "移行期間ではないため、編集できません。"
     return ""
@@ -450,13 +458,13 @@ def edit_block_reason(request: TransitionRequest, now: datetime | None = None) -
 
 # --- What staff do ------------------------------------------------------------------------------
 
-def request_decide(*, request: TransitionRequest, to_state: str, by, message: str = "",
+def request_decide(*, transition_request: TransitionRequest, to_state: str, by, message: str = "",
                    now: datetime | None = None) -> TransitionRequest:
     """Staff's move: 再審査中 / 移行承認 / 差し戻し / 不承認 (or 移行しない on the lab's word).
 
     Approval creates the DX lab in the register, linked to the IoT lab, and sets the IoT lab to
     DXラボへ移行済 in the same transaction; approving twice creates nothing twice."""
-    return request_transition(request=request, to_state=to_state, actor=Actor.STAFF, user=by,
+    return request_transition(transition_request=transition_request, to_state=to_state, actor=Actor.STAFF, user=by,
                               message=message, now=now)
 
 
@@ -469,11 +477,11 @@ CLAIM_MACHINE = state_machine.Machine(name="transition_claim", label="ラボの�
 }, error=TransitionNotAllowed)
 
 
-def request_link_organisation(*, request: TransitionRequest, organisation, by) -> TransitionRequest:
+def request_link_organisation(*, transition_request: TransitionRequest, organisation, by) -> TransitionRequest:
     """Staff link the lab to the organisation that runs it; its members are told by mail."""
     with transaction.atomic():
         locked = TransitionRequest.objects.select_for_update(of=("self",)).select_related(
-            "lab__region__prefecture", "lab__selection_round", "application").get(pk=request.pk)
+            "lab__region__prefecture", "lab__selection_round", "application").get(pk=transition_request.pk)
         if locked.organisation_id == organisation.pk:
             return locked
         if locked.application_id and locked.state not in (State.NOT_STARTED, State.DRAFT, State.DECLINED):
@@ -481,7 +489,7 @@ def request_link_organisation(*, request: TransitionRequest, organisation, by) -
         locked.organisation = organisation
         locked.save(update_fields=["organisation", "updated_at"])
         if locked.application_id:
-            plan.plan_set_organisation(request=locked, organisation=organisation)
+            plan.plan_set_organisation(transition_request=locked, organisation=organisation)
         claims = list(TransitionClaim.objects.select_for_update().filter(
             request=locked, organisation=organisation, state=ClaimState.PENDING).only("pk"))
         if claims:
@@ -500,17 +508,17 @@ def request_link_organisation(*, request: TransitionRequest, organisation, by) -
     return locked
 
 
-def claim_create(*, request: TransitionRequest, organisation, user, message: str = "") -> TransitionClaim:
+def claim_create(*, transition_request: TransitionRequest, organisation, user, message: str = "") -> TransitionClaim:
     """An organisation says it runs the lab; staff are mailed to confirm. Once per organisation."""
     with transaction.atomic():
         claim, created = TransitionClaim.objects.get_or_create(
-            request=request, organisation=organisation,
+            request=transition_request, organisation=organisation,
             defaults={"claimed_by": user, "message": message})
         if created:
             policy = TransitionPolicy.objects.in_force()
             notify_many(MailRequest(
                 event="transition_claim_received", to=recipient, dedup_key=f"transition-claim:{claim.pk}",
-                context={**request_context(request, policy), "organisation_name": organisation.name,
+                context={**request_context(transition_request, policy), "organisation_name": organisation.name,
                          "claim_message": message, "claimed_by": user.display_name,
                          "admin_url": settings.SITE_URL + reverse(
                              "admin:transition_transitionclaim_change", args=[claim.pk])})
@@ -526,7 +534,7 @@ def claim_decide(*, claim: TransitionClaim, confirm: bool, by) -> TransitionClai
         if claim.state != TransitionClaim.State.PENDING:
             return claim
         if confirm:
-            request_link_organisation(request=claim.request, organisation=claim.organisation, by=by)
+            request_link_organisation(transition_request=claim.request, organisation=claim.organisation, by=by)
             claim.refresh_from_db()
             return claim
         claim.decided_by = by
@@ -556,10 +564,10 @@ def reminder_send_now(*, request_ids: Iterable[int], by, now: datetime | None = 
     members = member_recipients_by_organisation({r.organisation_id for r in requests})
     created = notify_many(
         MailRequest(event="transition_reminder", to=recipient,
-                    dedup_key=f"transition:{request.pk}:manual-reminder:{today.isoformat()}",
-                    context={**request_context(request, policy), **reminder_context(policy, now),
+                    dedup_key=f"transition:{transition_request.pk}:manual-reminder:{today.isoformat()}",
+                    context={**request_context(transition_request, policy), **reminder_context(policy, now),
                              "manual": True})
-        for request in requests for recipient in members.get(request.organisation_id, ()))
+        for transition_request in requests for recipient in members.get(transition_request.organisation_id, ()))
     reached = {mail.context.get("request_id") for mail in created}
     logger.info("移行のリマインドを %s 件のラボに送りました（%s）", len(reached), getattr(by, "pk", None))
     return len(reached)

@@ -63,7 +63,7 @@ def request_list(request):
         claim_form = ClaimForm(request.POST or None, requests=selectors.claimable_requests(),
                                organisations=organisations_of(request.user))
         if request.method == "POST" and claim_form.is_valid():
-            services.claim_create(request=claim_form.cleaned_data["request"],
+            services.claim_create(transition_request=claim_form.cleaned_data["request"],
                                   organisation=claim_form.cleaned_data["organisation"], user=request.user,
                                   message=claim_form.cleaned_data["message"])
             messages.success(request, "申し出を受け付けました。事務局が確認すると、メールでお知らせします。")
@@ -124,7 +124,7 @@ def _detail_page(request, transition_request, decline_form=None, status=200):
 def request_start(request, pk):
     transition_request = selectors.request_for_member(request.user, pk)
     try:
-        services.request_start(request=transition_request, user=request.user)
+        services.request_start(transition_request=transition_request, user=request.user)
     except services.TransitionError as error:
         messages.error(request, str(error))
         return redirect("transition:request_detail", pk=pk)
@@ -150,7 +150,7 @@ def statement_edit(request, pk):
             status = 409
         elif form.is_valid():
             try:
-                services.request_save_statement(request=transition_request,
+                services.request_save_statement(transition_request=transition_request,
                                                 text=form.cleaned_data["changes_statement"],
                                                 expected_version=form.cleaned_data["version"], user=request.user)
             except services.TransitionError as error:
@@ -190,8 +190,8 @@ def plan_section(request, pk, key):
     if posted:
         result = section_post(
             request, key, form, formsets, block_reason=block_reason, refusals=services.TransitionError,
-            save=lambda **kwargs: plan.plan_section_save(request=transition_request, section_key=key, form=form,
-                                                         user=request.user, **kwargs))
+            save=lambda **kwargs: plan.plan_section_save(transition_request=transition_request, section_key=key,
+                                                         form=form, user=request.user, **kwargs))
         if result.saved:
             next_key = request.POST.get("next_section")
             if next_key in SECTIONS_BY_KEY:
@@ -240,7 +240,8 @@ def plan_attachments(request, pk):
             status = 409
         elif form.is_valid():
             try:
-                attachment = plan.plan_attachment_add(request=transition_request, uploaded=form.cleaned_data["file"],
+                attachment = plan.plan_attachment_add(transition_request=transition_request,
+                                                      uploaded=form.cleaned_data["file"],
                                                       kind=form.cleaned_data["kind"], user=request.user)
             except (services.TransitionError, plan.AttachmentRefused) as error:
                 form.add_error("file", str(error))
@@ -267,7 +268,7 @@ def plan_attachment_delete(request, pk, attachment_pk):
         raise Http404
     attachment = get_object_or_404(transition_request.application.attachments, pk=attachment_pk)
     try:
-        plan.plan_attachment_delete(request=transition_request, attachment=attachment)
+        plan.plan_attachment_delete(transition_request=transition_request, attachment=attachment)
     except services.TransitionError as error:
         messages.error(request, str(error))
     else:
@@ -281,7 +282,7 @@ def request_submit(request, pk):
     transition_request = selectors.request_for_member(request.user, pk)
     previous = transition_request.state
     try:
-        result = services.request_submit(request=transition_request, user=request.user)
+        result = services.request_submit(transition_request=transition_request, user=request.user)
     except services.TransitionError as error:
         messages.error(request, str(error))
     else:
@@ -302,7 +303,7 @@ def request_decline(request, pk):
         messages.error(request, "入力内容に誤りがあります。メッセージをご確認ください。まだ届け出ていません。")
         return _detail_page(request, transition_request, decline_form=form, status=400)
     try:
-        services.request_decline(request=transition_request, user=request.user,
+        services.request_decline(transition_request=transition_request, user=request.user,
                                  message=form.cleaned_data["message"])
     except services.TransitionError as error:
         messages.error(request, str(error))
@@ -327,7 +328,7 @@ def staff_request(request, pk):
     if request.method == "POST" and "link" in request.POST:
         if link_form.is_valid():
             try:
-                services.request_link_organisation(request=transition_request,
+                services.request_link_organisation(transition_request=transition_request,
                                                    organisation=link_form.cleaned_data["organisation"],
                                                    by=request.user)
             except services.TransitionError as error:
@@ -340,7 +341,7 @@ def staff_request(request, pk):
         if form.is_valid():
             to_state = form.cleaned_data["to_state"]
             try:
-                services.request_decide(request=transition_request, to_state=to_state, by=request.user,
+                services.request_decide(transition_request=transition_request, to_state=to_state, by=request.user,
                                         message=form.cleaned_data["message"])
             except services.TransitionError as error:
                 messages.error(request, str(error))

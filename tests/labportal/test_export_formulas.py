@@ -141,12 +141,12 @@ def test_review_results_xlsx_escapes_names_and_the_reviewers_comments(staff_clie
 @pytest.fixture
 def hostile_transition(db):
     make_policy()
-    request = TransitionRequest.objects.get(lab=iot_lab())
-    transition_services.request_link_organisation(request=request, organisation=OrganisationFactory(name=ORGANISATION),
+    transition_request = TransitionRequest.objects.get(lab=iot_lab())
+    transition_services.request_link_organisation(transition_request=transition_request, organisation=OrganisationFactory(name=ORGANISATION),
                                                   by=StaffFactory())
-    TransitionRequest.objects.filter(pk=request.pk).update(decision_message=MESSAGE)
-    Lab.objects.filter(pk=request.lab_id).update(name=LAB)
-    return request
+    TransitionRequest.objects.filter(pk=transition_request.pk).update(decision_message=MESSAGE)
+    Lab.objects.filter(pk=transition_request.lab_id).update(name=LAB)
+    return transition_request
 
 
 def test_transition_csv_export_escapes_organisation_lab_and_message(staff_client, hostile_transition):

@@ -549,19 +549,19 @@ def build_data_set():
 
     # The transition of the organisation's IoT lab: a plan being written, with an attachment.
     s.policy = make_policy()
-    request = TransitionRequest.objects.get(lab=iot_lab())
-    request = transition_services.request_link_organisation(request=request, organisation=s.organisation,
+    transition_request = TransitionRequest.objects.get(lab=iot_lab())
+    transition_request = transition_services.request_link_organisation(transition_request=transition_request, organisation=s.organisation,
                                                             by=s.staff)
-    request = fill_plan(transition_services.request_start(request=request, user=s.owner))
-    TransitionRequest.objects.filter(pk=request.pk).update(changes_statement=STATEMENT)
-    plan_basic = request.application.basic
+    transition_request = fill_plan(transition_services.request_start(transition_request=transition_request, user=s.owner))
+    TransitionRequest.objects.filter(pk=transition_request.pk).update(changes_statement=STATEMENT)
+    plan_basic = transition_request.application.basic
     plan_basic.lab_name = PLAN_LAB_NAME
     plan_basic.save()
     s.plan_attachment = transition_plan.plan_attachment_add(
-        request=request, uploaded=pdf_upload(PLAN_ATTACHMENT_NAME, ATTACHMENT_BYTES), kind="plan", user=s.owner)
-    s.transition_request = TransitionRequest.objects.select_related("application__basic").get(pk=request.pk)
+        transition_request=transition_request, uploaded=pdf_upload(PLAN_ATTACHMENT_NAME, ATTACHMENT_BYTES), kind="plan", user=s.owner)
+    s.transition_request = TransitionRequest.objects.select_related("application__basic").get(pk=transition_request.pk)
     claimable = TransitionRequest.objects.filter(organisation__isnull=True).order_by("pk").first()
-    s.claim = transition_services.claim_create(request=claimable, organisation=s.organisation, user=s.owner,
+    s.claim = transition_services.claim_create(transition_request=claimable, organisation=s.organisation, user=s.owner,
                                                message=CLAIM_MESSAGE)
     s.mail = OutboxMail.objects.order_by("pk").first()
 

@@ -51,11 +51,11 @@ def request_of(lab: Lab) -> TransitionRequest:
     return TransitionRequest.objects.get(lab=lab)
 
 
-def fill_plan(request: TransitionRequest) -> TransitionRequest:
+def fill_plan(transition_request: TransitionRequest) -> TransitionRequest:
     """Answer every required item of the plan, as a careful organisation would."""
-    application = request.application
+    application = transition_request.application
     basic = application.basic
-    basic.lab_name = f"{request.lab.name}地域DX推進ラボ"
+    basic.lab_name = f"{transition_request.lab.name}地域DX推進ラボ"
     basic.implementing_body = "会津若松市DX推進協議会"
     basic.implementing_body_members = "会津若松市、会津大学、会津若松商工会議所"
     basic.contact_name = "会津 次郎"
@@ -64,7 +64,7 @@ def fill_plan(request: TransitionRequest) -> TransitionRequest:
     basic.contact_phone = "000-0000-0001"
     basic.contact_email = "dx@city.aizuwakamatsu.example.jp"
     basic.save()
-    basic.regions.set([request.lab.region])
+    basic.regions.set([transition_request.lab.region])
     direction = application.direction
     direction.vision, direction.goals, direction.process = "ビジョン", "目標", "プロセス"
     direction.save()
@@ -90,10 +90,10 @@ def fill_plan(request: TransitionRequest) -> TransitionRequest:
     diversity.save()
     Participant.objects.create(application=application, name="会津大学", kind=Participant.Kind.SCHOOL,
                                role="技術支援")
-    TransitionRequest.objects.filter(pk=request.pk).update(
+    TransitionRequest.objects.filter(pk=transition_request.pk).update(
         changes_statement="地域全体（面）に加え、地域企業（点）の支援を始めます。")
-    request.refresh_from_db()
-    return request
+    transition_request.refresh_from_db()
+    return transition_request
 
 
 @pytest.fixture
@@ -119,16 +119,16 @@ def member(organisation):
 @pytest.fixture
 def transition_request(policy, organisation, member, staff):
     """会津若松市's IoT lab, linked to its organisation by staff."""
-    return services.request_link_organisation(request=request_of(iot_lab()), organisation=organisation, by=staff)
+    return services.request_link_organisation(transition_request=request_of(iot_lab()), organisation=organisation, by=staff)
 
 
 @pytest.fixture
 def drafted(transition_request, member):
     """The request started (作成中) with its plan filled in completely."""
-    request = services.request_start(request=transition_request, user=member)
-    return fill_plan(request)
+    transition_request = services.request_start(transition_request=transition_request, user=member)
+    return fill_plan(transition_request)
 
 
 @pytest.fixture
 def submitted(drafted, member):
-    return services.request_submit(request=drafted, user=member)
+    return services.request_submit(transition_request=drafted, user=member)

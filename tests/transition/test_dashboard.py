@@ -31,15 +31,15 @@ def scene(staff):
     for name in ("会津若松市", "札幌市", "仙台市", "宮城県"):
         organisation = OrganisationFactory(name=name)
         people[name] = member_of(organisation)
-        services.request_link_organisation(request=request_of(iot_lab(name)), organisation=organisation, by=staff)
+        services.request_link_organisation(transition_request=request_of(iot_lab(name)), organisation=organisation, by=staff)
     with time_machine.travel(jst(2026, 5, 20, 10), tick=False):
-        aizu = fill_plan(services.request_start(request=request_of(iot_lab("会津若松市")), user=people["会津若松市"]))
-        services.request_decide(request=services.request_submit(request=aizu, user=people["会津若松市"]),
+        aizu = fill_plan(services.request_start(transition_request=request_of(iot_lab("会津若松市")), user=people["会津若松市"]))
+        services.request_decide(transition_request=services.request_submit(transition_request=aizu, user=people["会津若松市"]),
                                 to_state=State.APPROVED, by=staff)
-        sapporo = fill_plan(services.request_start(request=request_of(iot_lab("札幌市")), user=people["札幌市"]))
-        services.request_submit(request=sapporo, user=people["札幌市"])
-        services.request_decline(request=request_of(iot_lab("仙台市")), user=people["仙台市"])
-        services.request_start(request=request_of(iot_lab("宮城県")), user=people["宮城県"])
+        sapporo = fill_plan(services.request_start(transition_request=request_of(iot_lab("札幌市")), user=people["札幌市"]))
+        services.request_submit(transition_request=sapporo, user=people["札幌市"])
+        services.request_decline(transition_request=request_of(iot_lab("仙台市")), user=people["仙台市"])
+        services.request_start(transition_request=request_of(iot_lab("宮城県")), user=people["宮城県"])
     return people
 
 

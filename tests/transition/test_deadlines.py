@@ -46,9 +46,9 @@ def linked(period, staff):
         for name, email in (("会津若松市", "aizu@city.example.jp"), ("札幌市", "sapporo@city.example.jp")):
             organisation = OrganisationFactory(name=name)
             member = member_of(organisation, email=email)
-            request = services.request_link_organisation(request=request_of(iot_lab(name)),
+            transition_request = services.request_link_organisation(transition_request=request_of(iot_lab(name)),
                                                          organisation=organisation, by=staff)
-            result[name] = (request, member)
+            result[name] = (transition_request, member)
     return result
 
 
@@ -101,10 +101,10 @@ def test_reminder_after_downtime_sends_only_the_nearest(linked):
 
 
 def test_reminder_skips_labs_that_have_submitted(linked):
-    request, member = linked["会津若松市"]
+    transition_request, member = linked["会津若松市"]
     with time_machine.travel(jst(2026, 9, 1, 10), tick=False):
-        request = fill_plan(services.request_start(request=request, user=member))
-        services.request_submit(request=request, user=member)
+        transition_request = fill_plan(services.request_start(transition_request=transition_request, user=member))
+        services.request_submit(transition_request=transition_request, user=member)
     _sweep(jst(2026, 10, 2, 9))
     assert _mails("transition_reminder") == [("sapporo@city.example.jp",)]
 
@@ -137,12 +137,12 @@ def mixed(linked, staff):
     aizu, aizu_member = linked["会津若松市"]
     sapporo, sapporo_member = linked["札幌市"]
     with time_machine.travel(jst(2026, 6, 1, 10), tick=False):
-        aizu = services.request_submit(request=fill_plan(services.request_start(request=aizu, user=aizu_member)),
+        aizu = services.request_submit(transition_request=fill_plan(services.request_start(transition_request=aizu, user=aizu_member)),
                                        user=aizu_member)
-        services.request_decide(request=aizu, to_state=State.APPROVED, by=staff)
-        services.request_submit(request=fill_plan(services.request_start(request=sapporo, user=sapporo_member)),
+        services.request_decide(transition_request=aizu, to_state=State.APPROVED, by=staff)
+        services.request_submit(transition_request=fill_plan(services.request_start(transition_request=sapporo, user=sapporo_member)),
                                 user=sapporo_member)
-        services.request_decline(request=request_of(iot_lab("仙台市")), user=staff,
+        services.request_decline(transition_request=request_of(iot_lab("仙台市")), user=staff,
                                  actor=services.Actor.STAFF, message="電話で届出")
     return linked
 
@@ -215,7 +215,7 @@ def test_period_end_decision_after_the_end_applies_the_end_state(mixed, staff):
     TransitionRequest.objects.filter(pk=sapporo.pk).update(procedure=TransitionPolicy.Procedure.RESELECTION)
     sapporo.refresh_from_db()
     with time_machine.travel(jst(2027, 4, 10, 10), tick=False):
-        services.request_decide(request=sapporo, to_state=State.REJECTED, by=staff, message="要件を満たしません。")
+        services.request_decide(transition_request=sapporo, to_state=State.REJECTED, by=staff, message="要件を満たしません。")
     assert _statuses()["札幌市"] == Lab.Status.ABOLISHED
 
 

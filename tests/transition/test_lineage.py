@@ -22,7 +22,7 @@ State = TransitionRequest.State
 
 
 def test_a_moved_iot_lab_keeps_its_round_and_gains_a_transition_date(submitted, staff, client):
-    services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
+    services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff)
     iot = iot_lab()
     dx = Lab.objects.get(predecessor=iot)
     today = timezone.localdate()

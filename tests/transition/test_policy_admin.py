@@ -90,5 +90,5 @@ def test_policy_in_force_is_the_latest_started(db):
 
 def test_request_admin_cannot_add_or_delete_records(admin_client):
     assert admin_client.get("/admin/transition/transitionrequest/add/").status_code == 403
-    request = TransitionRequest.objects.first()
-    assert admin_client.get(f"/admin/transition/transitionrequest/{request.pk}/delete/").status_code == 403
+    transition_request = TransitionRequest.objects.first()
+    assert admin_client.get(f"/admin/transition/transitionrequest/{transition_request.pk}/delete/").status_code == 403

@@ -20,14 +20,14 @@ State = TransitionRequest.State
 def test_plan_change_cannot_be_refused_only_received(submitted, staff):  # noqa: F811
     assert set(services.allowed_moves(submitted, services.Actor.STAFF)) == {State.APPROVED, State.RETURNED}
     with pytest.raises(services.TransitionNotAllowed):
-        services.request_decide(request=submitted, to_state=State.REJECTED, by=staff, message="不可")
+        services.request_decide(transition_request=submitted, to_state=State.REJECTED, by=staff, message="不可")
 
 
 def test_plan_change_mails_speak_of_receipt_never_of_a_review_result(submitted, staff):  # noqa: F811
     submitted_mail = OutboxMail.objects.get(event="transition_submitted")
     assert "審査の結果" not in submitted_mail.body
     assert "審査はありません" in submitted_mail.body
-    services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
+    services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff)
     approved = OutboxMail.objects.get(event="transition_approved")
     assert "受理" in approved.body and "審査" not in approved.body
 
@@ -46,8 +46,8 @@ def test_after_the_period_a_lab_that_did_not_move_is_in_the_end_state_not_overdu
             clock.sweep(now=now)
     finally:
         clock._handlers = original
-    request = request_of(iot_lab())
-    assert request.get_state_display() == "移行期間終了"
+    transition_request = request_of(iot_lab())
+    assert transition_request.get_state_display() == "移行期間終了"
     assert iot_lab().status == Lab.Status.ABOLISHED
     for mail in OutboxMail.objects.filter(event__in=["transition_expired", "transition_period_ended_staff"]):
         assert "期限切れ" not in mail.subject + mail.body

@@ -20,7 +20,7 @@ Actor = TransitionEvent.Actor
 
 def test_allowed_transitions_table_refuses_an_organisation_approving_itself(submitted, member):
     with pytest.raises(services.TransitionNotAllowed):
-        services.request_transition(request=submitted, to_state=State.APPROVED, actor=Actor.ORGANISATION,
+        services.request_transition(transition_request=submitted, to_state=State.APPROVED, actor=Actor.ORGANISATION,
                                     user=member)
     submitted.refresh_from_db()
     assert submitted.state == State.SUBMITTED
@@ -28,7 +28,7 @@ def test_allowed_transitions_table_refuses_an_organisation_approving_itself(subm
 
 def test_allowed_transitions_table_refuses_staff_starting_a_plan(transition_request, staff):
     with pytest.raises(services.TransitionNotAllowed):
-        services.request_decide(request=transition_request, to_state=State.DRAFT, by=staff)
+        services.request_decide(transition_request=transition_request, to_state=State.DRAFT, by=staff)
 
 
 def test_allowed_transitions_every_listed_move_is_a_real_state():
@@ -40,9 +40,9 @@ def test_allowed_transitions_every_listed_move_is_a_real_state():
 
 
 def test_start_creates_the_plan_prefilled_from_the_register(transition_request, member, organisation):
-    request = services.request_start(request=transition_request, user=member)
-    application = request.application
-    assert request.state == State.DRAFT
+    transition_request = services.request_start(transition_request=transition_request, user=member)
+    application = transition_request.application
+    assert transition_request.state == State.DRAFT
     assert application.organisation == organisation
     assert application.state == Application.State.DRAFT
     assert application.selection_round.programme.code == "dx"
@@ -55,27 +55,27 @@ def test_start_creates_the_plan_prefilled_from_the_register(transition_request, 
 def test_start_refused_for_a_lab_without_organisation(policy, member):
     other = request_of(iot_lab("札幌市"))
     with pytest.raises(services.TransitionNotAllowed):
-        services.request_start(request=other, user=member)
+        services.request_start(transition_request=other, user=member)
 
 
 def test_start_refused_outside_the_period(transition_request, member):
     make_policy(starts_on=timezone.localdate() + datetime.timedelta(days=10),
                 ends_on=timezone.localdate() + datetime.timedelta(days=800), effective_from=timezone.now())
     with pytest.raises(services.TransitionNotAllowed, match="移行期間ではない"):
-        services.request_start(request=transition_request, user=member)
+        services.request_start(transition_request=transition_request, user=member)
 
 
 def test_submit_refused_while_the_plan_is_incomplete(transition_request, member):
-    request = services.request_start(request=transition_request, user=member)
+    transition_request = services.request_start(transition_request=transition_request, user=member)
     with pytest.raises(services.TransitionError, match="未入力の必須項目"):
-        services.request_submit(request=request, user=member)
+        services.request_submit(transition_request=transition_request, user=member)
 
 
 def test_submit_refused_without_the_statement_of_changes(drafted, member):
     TransitionRequest.objects.filter(pk=drafted.pk).update(changes_statement="  ")
     drafted.refresh_from_db()
     with pytest.raises(services.TransitionNotAllowed, match="変更点"):
-        services.request_submit(request=drafted, user=member)
+        services.request_submit(transition_request=drafted, user=member)
 
 
 def test_submit_moves_the_plan_and_the_lab_and_records_the_procedure(submitted, policy):
@@ -92,8 +92,8 @@ def test_submit_moves_the_plan_and_the_lab_and_records_the_procedure(submitted, 
 
 
 def test_submit_twice_submits_once_and_mails_once(drafted, member):
-    services.request_submit(request=drafted, user=member)
-    services.request_submit(request=drafted, user=member)
+    services.request_submit(transition_request=drafted, user=member)
+    services.request_submit(transition_request=drafted, user=member)
     assert TransitionEvent.objects.filter(request=drafted, to_state=State.SUBMITTED).count() == 1
     assert OutboxMail.objects.filter(event="transition_submitted").count() == 1
 
@@ -106,7 +106,7 @@ def test_submit_mails_the_organisation_and_staff(submitted, member, staff):
 
 
 def test_approve_plan_change_creates_the_dx_lab_with_its_lineage(submitted, staff):
-    services.request_decide(request=submitted, to_state=State.APPROVED, by=staff, message="承認します。")
+    services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff, message="承認します。")
     iot = iot_lab()
     dx = Lab.objects.get(predecessor=iot)
     assert iot.status == Lab.Status.MOVED
@@ -122,8 +122,8 @@ def test_approve_plan_change_creates_the_dx_lab_with_its_lineage(submitted, staf
 
 
 def test_approve_twice_creates_one_dx_lab_and_one_mail(submitted, staff):
-    services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
-    services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
+    services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff)
+    services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff)
     assert Lab.objects.filter(predecessor=iot_lab()).count() == 1
     assert OutboxMail.objects.filter(event="transition_approved").count() == 1
 
@@ -134,7 +134,7 @@ def test_approve_rolled_back_as_a_whole_when_the_register_refuses(submitted, sta
                        programme=submitted.application.selection_round.programme,
                        selection_round=submitted.application.selection_round)
     with pytest.raises(services.TransitionNotAllowed, match="同じ地域・名称"):
-        services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
+        services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff)
     submitted.refresh_from_db()
     iot.refresh_from_db()
     assert (submitted.state, iot.status) == (State.SUBMITTED, Lab.Status.TRANSITIONING)
@@ -143,17 +143,17 @@ def test_approve_rolled_back_as_a_whole_when_the_register_refuses(submitted, sta
 
 def test_plan_change_cannot_be_sent_to_review(submitted, staff):
     with pytest.raises(services.TransitionNotAllowed, match="計画変更手続きの提出のみ"):
-        services.request_decide(request=submitted, to_state=State.UNDER_REVIEW, by=staff)
+        services.request_decide(transition_request=submitted, to_state=State.UNDER_REVIEW, by=staff)
 
 
 def test_return_needs_a_message_and_reopens_editing(submitted, staff, member):
     with pytest.raises(services.TransitionNotAllowed, match="理由"):
-        services.request_decide(request=submitted, to_state=State.RETURNED, by=staff)
-    request = services.request_decide(request=submitted, to_state=State.RETURNED, by=staff,
+        services.request_decide(transition_request=submitted, to_state=State.RETURNED, by=staff)
+    transition_request = services.request_decide(transition_request=submitted, to_state=State.RETURNED, by=staff,
                                       message="KPIを具体的にしてください。")
-    assert request.state == State.RETURNED
-    assert services.edit_block_reason(request) == ""
-    again = services.request_submit(request=request, user=member)
+    assert transition_request.state == State.RETURNED
+    assert services.edit_block_reason(transition_request) == ""
+    again = services.request_submit(transition_request=transition_request, user=member)
     assert again.state == State.SUBMITTED
     assert again.application.versions.count() == 2
     assert OutboxMail.objects.filter(event="transition_submitted").count() == 2
@@ -162,42 +162,42 @@ def test_return_needs_a_message_and_reopens_editing(submitted, staff, member):
 def test_plan_change_is_received_never_refused(submitted, staff):
     # issue 16: 計画変更手続きの提出のみ has no review, so no 不承認 (test_reselection covers a refusal)
     with pytest.raises(services.TransitionNotAllowed, match="計画変更手続きの提出のみ"):
-        services.request_decide(request=submitted, to_state=State.REJECTED, by=staff, message="要件を満たしません。")
+        services.request_decide(transition_request=submitted, to_state=State.REJECTED, by=staff, message="要件を満たしません。")
     assert iot_lab().status == Lab.Status.TRANSITIONING
 
 
 def test_decline_and_reconsider_within_the_period(transition_request, member):
-    declined = services.request_decline(request=transition_request, user=member, message="独自に継続します。")
+    declined = services.request_decline(transition_request=transition_request, user=member, message="独自に継続します。")
     assert declined.state == State.DECLINED
     assert OutboxMail.objects.filter(event="transition_declined").count() == 1
-    restarted = services.request_start(request=declined, user=member)
+    restarted = services.request_start(transition_request=declined, user=member)
     assert restarted.state == State.DRAFT
 
 
 def test_statement_save_refuses_a_stale_version(drafted, member):
-    services.request_save_statement(request=drafted, text="一つ目", expected_version=0, user=member)
+    services.request_save_statement(transition_request=drafted, text="一つ目", expected_version=0, user=member)
     with pytest.raises(services.TransitionError, match="別の画面"):
-        services.request_save_statement(request=drafted, text="二つ目", expected_version=0, user=member)
+        services.request_save_statement(transition_request=drafted, text="二つ目", expected_version=0, user=member)
     drafted.refresh_from_db()
     assert drafted.changes_statement == "一つ目"
 
 
 def test_policy_change_mid_period_applies_to_later_submissions_only(drafted, member, staff, organisation):
-    first = services.request_submit(request=drafted, user=member)
-    services.request_decide(request=first, to_state=State.APPROVED, by=staff)
+    first = services.request_submit(transition_request=drafted, user=member)
+    services.request_decide(transition_request=first, to_state=State.APPROVED, by=staff)
     make_policy(procedure=TransitionPolicy.Procedure.RESELECTION, end_state=TransitionPolicy.EndState.COEXIST,
                 effective_from=timezone.now(), name="移行方針（変更後）")
     first.refresh_from_db()
     assert (first.state, first.procedure) == (State.APPROVED, TransitionPolicy.Procedure.PLAN_CHANGE)
     from .conftest import fill_plan
 
-    other = services.request_link_organisation(request=request_of(iot_lab("仙台市")), organisation=organisation,
+    other = services.request_link_organisation(transition_request=request_of(iot_lab("仙台市")), organisation=organisation,
                                                by=staff)
-    other = fill_plan(services.request_start(request=other, user=member))
-    later = services.request_submit(request=other, user=member)
+    other = fill_plan(services.request_start(transition_request=other, user=member))
+    later = services.request_submit(transition_request=other, user=member)
     assert later.procedure == TransitionPolicy.Procedure.RESELECTION
     with pytest.raises(services.TransitionNotAllowed):
-        services.request_decide(request=later, to_state=State.APPROVED, by=staff)
+        services.request_decide(transition_request=later, to_state=State.APPROVED, by=staff)
 
 
 def test_a_plan_withdrawn_on_the_applications_pages_blocks_the_decision(submitted, staff, member):
@@ -205,5 +205,5 @@ def test_a_plan_withdrawn_on_the_applications_pages_blocks_the_decision(submitte
 
     application_withdraw(application_id=submitted.application_id, user=member, reason="誤操作")
     with pytest.raises(services.TransitionNotAllowed, match="取り下げられています"):
-        services.request_decide(request=submitted, to_state=State.APPROVED, by=staff)
+        services.request_decide(transition_request=submitted, to_state=State.APPROVED, by=staff)
     assert not Lab.objects.filter(predecessor=iot_lab()).exists()

@@ -30,19 +30,19 @@ def reviewer(db):
     return user
 
 
-def organisation_pages(request):
-    pk = request.pk
+def organisation_pages(transition_request):
+    pk = transition_request.pk
     return [("get", f"/transition/requests/{pk}/"), ("post", f"/transition/requests/{pk}/start/"),
             ("get", f"/transition/requests/{pk}/statement/"), ("get", f"/transition/requests/{pk}/plan/basic/"),
             ("post", f"/transition/requests/{pk}/plan/basic/"), ("get", f"/transition/requests/{pk}/plan/attachments/"),
             ("post", f"/transition/requests/{pk}/submit/"), ("post", f"/transition/requests/{pk}/decline/")]
 
 
-def staff_pages(request):
+def staff_pages(transition_request):
     return [("get", "/transition/dashboard/"), ("post", "/transition/dashboard/remind/"),
             ("get", "/transition/dashboard/export.csv"), ("get", "/transition/dashboard/export.xlsx"),
-            ("get", f"/transition/staff/requests/{request.pk}/"),
-            ("post", f"/transition/staff/requests/{request.pk}/")]
+            ("get", f"/transition/staff/requests/{transition_request.pk}/"),
+            ("post", f"/transition/staff/requests/{transition_request.pk}/")]
 
 
 def test_organisation_pages_redirect_the_logged_out_to_login(drafted, client):
@@ -101,8 +101,8 @@ def test_staff_pages_render_for_staff(transition_request, staff, client):
             assert (url, client.get(url).status_code) == (url, 200)
 
 
-def _section_post(request, key, **fields):
-    application = Application.objects.get(pk=request.application_id)
+def _section_post(transition_request, key, **fields):
+    application = Application.objects.get(pk=transition_request.application_id)
     section = getattr(application, key)
     return {"version": section.version, **fields}
 
@@ -113,30 +113,30 @@ def test_plan_change_end_to_end_through_the_pages(transition_request, member, st
     assert "変更計画書の作成を始める" in page
     response = client.post(f"/transition/requests/{transition_request.pk}/start/")
     assert response["Location"] == f"/transition/requests/{transition_request.pk}/plan/basic/"
-    request = fill_plan(request_of(iot_lab()))
-    TransitionRequest.objects.filter(pk=request.pk).update(changes_statement="")
-    data = _section_post(request, "direction", vision="新しいビジョン", goals="目標", process="手順",
+    transition_request = fill_plan(request_of(iot_lab()))
+    TransitionRequest.objects.filter(pk=transition_request.pk).update(changes_statement="")
+    data = _section_post(transition_request, "direction", vision="新しいビジョン", goals="目標", process="手順",
                          **{"kpis-TOTAL_FORMS": 0, "kpis-INITIAL_FORMS": 0, "roadmap-TOTAL_FORMS": 0,
                             "roadmap-INITIAL_FORMS": 0})
-    kpi = request.application.kpis.get()
+    kpi = transition_request.application.kpis.get()
     data.update({"kpis-TOTAL_FORMS": 1, "kpis-INITIAL_FORMS": 1, "kpis-0-id": kpi.pk, "kpis-0-indicator": "支援件数",
                  "kpis-0-current_value": "10件", "kpis-0-target_value": "１００件", "kpis-0-target_fiscal_year": "２０２８"})
-    roadmap = request.application.roadmap_items.get()
+    roadmap = transition_request.application.roadmap_items.get()
     data.update({"roadmap-TOTAL_FORMS": 1, "roadmap-INITIAL_FORMS": 1, "roadmap-0-id": roadmap.pk,
                  "roadmap-0-fiscal_year": "2026", "roadmap-0-plan": "相談窓口"})
-    response = client.post(f"/transition/requests/{request.pk}/plan/direction/", data)
+    response = client.post(f"/transition/requests/{transition_request.pk}/plan/direction/", data)
     assert response.status_code == 302
-    request.application.direction.refresh_from_db()
-    assert request.application.direction.vision == "新しいビジョン"
-    response = client.post(f"/transition/requests/{request.pk}/statement/",
+    transition_request.application.direction.refresh_from_db()
+    assert transition_request.application.direction.vision == "新しいビジョン"
+    response = client.post(f"/transition/requests/{transition_request.pk}/statement/",
                            {"changes_statement": "企業（点）の支援を加えます。", "version": 0})
     assert response.status_code == 302
-    response = client.post(f"/transition/requests/{request.pk}/submit/", follow=True)
+    response = client.post(f"/transition/requests/{transition_request.pk}/submit/", follow=True)
     assert "移行申請（変更計画書）を提出しました" in response.content.decode()
     client.force_login(staff)
-    page = client.get(f"/transition/staff/requests/{request.pk}/").content.decode()
+    page = client.get(f"/transition/staff/requests/{transition_request.pk}/").content.decode()
     assert "企業（点）の支援を加えます。" in page and "新しいビジョン" in page
-    response = client.post(f"/transition/staff/requests/{request.pk}/",
+    response = client.post(f"/transition/staff/requests/{transition_request.pk}/",
                            {"decide": "1", "to_state": State.APPROVED, "message": ""})
     assert response.status_code == 302
     dx = Lab.objects.get(predecessor=iot_lab())
@@ -164,8 +164,8 @@ def test_section_save_two_tabs_keeps_the_later_text_and_says_why(drafted, member
 PLAN_SECTION_SAVE_QUERIES = 14
 
 
-def _diversity_post(request, participants, collaboration):
-    data = _section_post(request, "diversity", collaboration=collaboration,
+def _diversity_post(transition_request, participants, collaboration):
+    data = _section_post(transition_request, "diversity", collaboration=collaboration,
                          **{"participants-TOTAL_FORMS": len(participants),
                             "participants-INITIAL_FORMS": len(participants)})
     for index, participant in enumerate(participants):

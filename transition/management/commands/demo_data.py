@@ -148,10 +148,10 @@ class Command(BaseCommand):
                 procedure=TransitionPolicy.Procedure.PLAN_CHANGE, end_state=TransitionPolicy.EndState.ABOLISH,
                 notes="デモ用の移行方針です。"))
         lab = Lab.objects.get(programme__code="iot", name="会津若松市")
-        request, _ = TransitionRequest.objects.get_or_create(lab=lab)
-        if request.organisation_id is None:
+        transition_request, _ = TransitionRequest.objects.get_or_create(lab=lab)
+        if transition_request.organisation_id is None:
             transition_services.request_link_organisation(
-                request=request, organisation=Organisation.objects.get(name="会津若松市"),
+                transition_request=transition_request, organisation=Organisation.objects.get(name="会津若松市"),
                 by=User.objects.get(email=demo_email("staff")))
 
     def _demo_review(self):
