@@ -65,8 +65,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
+    # Reduced motion: axe reads settled colours, not a button's hover fade caught half-way.
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo",
-            "viewport": {"width": 1280, "height": 900}}
+            "viewport": {"width": 1280, "height": 900}, "reduced_motion": "reduce"}
 
 
 @pytest.fixture(scope="session")

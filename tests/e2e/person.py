@@ -329,8 +329,10 @@ def open_draft(person: Person, section: str | None = None) -> None:
 
 def new_person(browser, journey: str, viewport: dict = DESKTOP, axe: AxeLog | None = None,
                keyboard: bool = False) -> Person:
-    """A person in their own browser context (the applicant, a colleague, staff)."""
-    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=viewport)
+    """A person in their own browser context (the applicant, a colleague, staff). Reduced motion, so
+    that axe reads a button's settled colours rather than a hover's 0.15 s fade caught half-way."""
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo", viewport=viewport,
+                                  reduced_motion="reduce")
     page = context.new_page()
     return Person(page, journey, axe=axe, keyboard=keyboard)
 
