@@ -105,6 +105,9 @@
       headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"},
       redirect: "manual"
     }).then(function (response) {
+      if (ended) {
+        return;  // a late answer must not take away the notice that the session has ended
+      }
       if (response.ok) {
         hide();
       } else {

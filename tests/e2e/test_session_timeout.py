@@ -54,8 +54,9 @@ def test_typing_extends_quietly_and_an_ended_session_says_the_text_is_not_saved(
     vision.click()
 
     page.clock.run_for("00:06:00")
-    with page.expect_request("**/accounts/session/keepalive/"):
+    with page.expect_response("**/accounts/session/keepalive/") as response:
         vision.press_sequentially("地域")  # typing is activity: the session is extended quietly
+    assert response.value.status == 200
 
     page.clock.run_for("02:00:00")  # then nothing for two hours
     ended = page.get_by_role("alert").filter(has_text="ログインの有効期限が切れました")
